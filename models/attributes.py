@@ -1,0 +1,44 @@
+"""The attributes Modlens scores, what each means, and the default flag thresholds.
+
+One place for the names: the service, the batch command and the extension's defaults
+all read them from here (the extension through `GET /v1/attributes`).
+"""
+
+ATTRIBUTES = (
+    "toxicity",
+    "insult",
+    "identity_attack",
+    "profanity",
+    "threat",
+    "negativity",
+    "hostility",
+    "sarcasm",
+    "off_topic",
+)
+
+DESCRIPTIONS = {
+    "toxicity": "Rude, disrespectful or unreasonable; likely to make someone leave the discussion.",
+    "insult": "Insulting or demeaning a person (a member, or a named third party).",
+    "identity_attack": "Derogatory about people for a protected or group characteristic: nationality, "
+    "ethnicity, religion, sex, sexuality, disability, age.",
+    "profanity": "Swearing or obscenity, masked or obfuscated spellings included.",
+    "threat": "Intent or wish to harm someone.",
+    "negativity": "Negative tone (complaint, frustration, pessimism); not in itself a problem.",
+    "hostility": "Aggressive or combative towards another member.",
+    "sarcasm": "Sarcastic or ironic statement whose literal reading is not meant.",
+    "off_topic": "Not about the thread's subject, judged against the title, opening post and parent.",
+}
+
+# Scores are calibrated probabilities, so 0.5 means "more likely yes than no". Tone
+# attributes are informational and flag only when the model is fairly sure.
+DEFAULT_THRESHOLDS = {
+    "toxicity": 0.5,
+    "insult": 0.5,
+    "identity_attack": 0.5,
+    "profanity": 0.5,
+    "threat": 0.5,
+    "negativity": 0.7,
+    "hostility": 0.6,
+    "sarcasm": 0.6,
+    "off_topic": 0.5,
+}
