@@ -1,0 +1,75 @@
+"""Gunicorn settings for Modlens: `gunicorn -c gunicorn.conf.py 'server:create_app()'`.
+
+Every line has a reason (STYLE.md 16). Settings come from the environment: PORT (as
+Heroku-style platforms set it), WEB_CONCURRENCY (workers) and MODLENS_TORCH_THREADS.
+"""
+
+import multiprocessing
+import os
+import tempfile
+
+_cores = multiprocessing.cpu_count()
+_has_keys = bool(os.environ.get("MODLENS_API_KEYS", "").strip() or os.environ.get("MODLENS_API_KEY_HASHES", "").strip())
+
+# Without an API key the service is for this machine only: bind loopback, so nothing
+# else can reach it (the app also refuses non-loopback clients). With keys, all
+# interfaces, as a platform's router expects.
+bind = f"{'0.0.0.0' if _has_keys else '127.0.0.1'}:{os.environ.get('PORT', '8000')}"
+
+# torch threads x workers = cores: each worker runs the model on its own threads, and
+# more threads than cores only adds contention. Two torch threads a worker keep one
+# request's latency low on small machines; WEB_CONCURRENCY overrides the worker count.
+torch_threads = int(os.environ.get("MODLENS_TORCH_THREADS", "0")) or min(2, _cores)
+workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or max(1, _cores // torch_threads)
+# torch reads these when a worker imports it (the app is loaded in each worker).
+os.environ.setdefault("OMP_NUM_THREADS", str(torch_threads))
+os.environ.setdefault("MKL_NUM_THREADS", str(torch_threads))
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+# A few threads a worker, so /healthz, /readyz and /metrics answer while a long
+# thread is being scored; the scorer is safe to call from several threads.
+worker_class = "gthread"
+threads = 4
+
+# NOT preload_app: torch (and its OpenMP pool) hangs in children forked after it has
+# been imported, so each worker creates the app and loads the model itself.
+preload_app = False
+
+# The model loads in a background thread, so boot is quick; a request may still wait
+# for a long thread of posts on CPU: allow two minutes before the worker is recycled.
+timeout = 120
+graceful_timeout = 30
+# Behind a proxy or load balancer that keeps connections open between requests.
+keepalive = 5
+
+# Gunicorn's access log prints the URL, and Perspective clients put their key in the
+# query string: keep it off; the app logs its own line per request (id, route, status,
+# counts, time), never a key or a text.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("MODLENS_LOG_LEVEL", "info")
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "modlens": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
+    },
+}
+
+# Several workers each count their own requests; Prometheus's multiprocess mode lets any
+# worker's /metrics report them all, through files in one folder.
+if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="modlens-metrics-")
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["MODLENS_METRICS_MULTIPROCESS"] = "true"
+
+
+def child_exit(server, worker):
+    # A dead worker's live values must stop counting in the multiprocess sum.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

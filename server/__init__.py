@@ -1,0 +1,67 @@
+"""The Modlens service: `create_app()` builds the Flask app (flaskr's factory pattern).
+
+Run it with `gunicorn -c gunicorn.conf.py 'server:create_app()'` (see the Procfile), or
+`flask --app server run` while developing. Configuration is `MODLENS_*` environment
+variables; `server/config.py` lists each with its default and why.
+"""
+
+import copy
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import DEFAULTS, ConfigError, finalize
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(test_config=None):
+    app = Flask(__name__)
+    # A deep copy: from_prefixed_env writes nested keys (THRESHOLDS__TOXICITY) into the
+    # dicts it finds, which must never be the module's own defaults.
+    app.config.from_mapping(copy.deepcopy(DEFAULTS))
+    app.config.from_prefixed_env("MODLENS")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    finalize(app.config)
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    # Hooks run in the order they are registered: the request id and clock first, then
+    # the key check, then the rate limiter, so a refused request costs no budget.
+    from . import auth, errors, limits, metrics, perspective, requestlog, scoring, views, openapi
+
+    errors.init_app(app)
+    metrics.init_app(app)
+    requestlog.init_app(app)
+    auth.init_app(app)
+    limits.init_app(app)
+    _init_cors(app)
+    scoring.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(perspective.bp)
+    app.register_blueprint(openapi.bp)
+
+    from . import batch
+
+    batch.init_app(app)
+    return app
+
+
+def _init_cors(app):
+    origins = app.config["CORS_ORIGINS"]
+    if not origins:
+        return  # no browser origin allowed: no CORS headers at all
+    from flask_cors import CORS
+
+    CORS(
+        app,
+        origins=origins,
+        allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID"],
+        expose_headers=["X-Request-ID", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+        methods=["GET", "POST", "OPTIONS"],
+        max_age=600,
+        vary_header=True,
+    )

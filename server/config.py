@@ -1,0 +1,114 @@
+"""The service's settings: defaults, and the checks that turn raw values into usable ones.
+
+`create_app` loads these defaults, then `MODLENS_*` environment variables through Flask's
+`from_prefixed_env` (which parses JSON values, so `MODLENS_MAX_POSTS=200` is a number),
+then a test override, and finally calls `finalize` once. Every view reads the finished
+`app.config`; nothing here or in the views reads `os.environ`.
+"""
+
+import hashlib
+import re
+
+from models import ATTRIBUTES, DEFAULT_THRESHOLDS
+
+
+class ConfigError(RuntimeError):
+    """A setting that the service cannot start with; the message says which and why."""
+
+
+DEFAULTS = {
+    # "production" refuses to start without API keys; anything else only warns and
+    # serves localhost.
+    "ENV": "development",
+    # Plain keys are for development: they are hashed at start and the plain values
+    # dropped. Production configs should carry only API_KEY_HASHES (sha256 hex).
+    "API_KEYS": "",
+    "API_KEY_HASHES": "",
+    # Browser origins allowed to call the API (the extension's chrome-extension://ID and
+    # moz-extension://ID). Empty: no CORS headers at all. An extension's service worker
+    # with host permission for the server needs none.
+    "CORS_ORIGINS": "",
+    # Perspective allowed comments of at most 20 KB; we take the same limit per post and
+    # per quote, counted in UTF-8 bytes as Perspective did.
+    "MAX_TEXT_BYTES": 20 * 1024,
+    "MAX_POSTS": 500,
+    "MAX_QUOTES": 20,
+    "MAX_CONTEXT_ENTRIES": 20,
+    # Flask's own limit on a request body: a larger one is refused (413) before it is read.
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    # Flag thresholds per attribute; override one with MODLENS_THRESHOLDS__TOXICITY=0.8
+    # or all with MODLENS_THRESHOLDS='{"toxicity": 0.8}'.
+    "THRESHOLDS": dict(DEFAULT_THRESHOLDS),
+    # One budget shared by the scoring routes, per API key (or per address without one).
+    # Flask-Limiter reads RATELIMIT_* itself: MODLENS_RATELIMIT_STORAGE_URI=redis://...
+    "RATE_LIMIT": "300 per minute",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "RATELIMIT_ENABLED": True,
+    # How many proxies in front of the service set X-Forwarded-For; 0 trusts none.
+    "TRUSTED_PROXIES": 0,
+    # How long a scoring request waits for a model that is still loading before it gets
+    # 503 (the first request to a fresh worker otherwise fails for no fault of its own).
+    "MODEL_WAIT_SECONDS": 60.0,
+    # Gunicorn with several workers sets this so /metrics adds up every worker.
+    "METRICS_MULTIPROCESS": False,
+    # A Scorer-like object to use instead of loading models.Scorer (tests).
+    "SCORER": None,
+}
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+def finalize(config):
+    """Check and normalise the raw settings in place; raise ConfigError on a bad one."""
+    config["ENV"] = str(config["ENV"]).strip().lower()
+    hashes = {h.lower() for h in _as_list(config["API_KEY_HASHES"], "API_KEY_HASHES")}
+    bad = [h for h in hashes if not _SHA256_HEX.match(h)]
+    if bad:
+        raise ConfigError(f"MODLENS_API_KEY_HASHES holds {len(bad)} value(s) that are not sha256 hex digests")
+    hashes |= {hash_key(k) for k in _as_list(config["API_KEYS"], "API_KEYS")}
+    config["API_KEY_HASHES"] = frozenset(hashes)
+    config["API_KEYS"] = ""  # plain keys are not kept once hashed
+    if config["ENV"] == "production" and not hashes:
+        raise ConfigError(
+            "MODLENS_ENV=production needs API keys: set MODLENS_API_KEY_HASHES (sha256 hex "
+            "of each key, comma-separated) or MODLENS_API_KEYS. Without keys the service "
+            "serves localhost only, which is for development."
+        )
+    config["CORS_ORIGINS"] = _as_list(config["CORS_ORIGINS"], "CORS_ORIGINS")
+    config["THRESHOLDS"] = _thresholds(config["THRESHOLDS"])
+    for name in ("MAX_TEXT_BYTES", "MAX_POSTS", "MAX_QUOTES", "MAX_CONTEXT_ENTRIES", "TRUSTED_PROXIES"):
+        value = config[name]
+        if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "TRUSTED_PROXIES" else 1):
+            raise ConfigError(f"MODLENS_{name} must be a positive whole number, not {value!r}")
+
+
+def hash_key(key):
+    """The form in which keys are kept and compared: sha256 hex of the UTF-8 key."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _as_list(value, name):
+    # From the environment a list arrives as "a,b" (or as JSON ["a","b"]); a single
+    # all-digit key arrives as a number, since from_prefixed_env parses JSON.
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(v, str) for v in value):
+        return [v.strip() for v in value if v.strip()]
+    raise ConfigError(f"MODLENS_{name} must be a comma-separated string or a list of strings")
+
+
+def _thresholds(value):
+    if not isinstance(value, dict):
+        raise ConfigError("MODLENS_THRESHOLDS must be a JSON object of attribute: number")
+    merged = dict(DEFAULT_THRESHOLDS)
+    for name, threshold in value.items():
+        key = str(name).lower()
+        if key not in ATTRIBUTES:
+            raise ConfigError(f"MODLENS_THRESHOLDS names an unknown attribute {name!r}; known: {', '.join(ATTRIBUTES)}")
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+            raise ConfigError(f"MODLENS_THRESHOLDS: {key} must be a number from 0 to 1, not {threshold!r}")
+        merged[key] = float(threshold)
+    return merged

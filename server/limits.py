@@ -1,0 +1,45 @@
+"""Per-key rate limit on the scoring routes (Flask-Limiter).
+
+One budget (`RATE_LIMIT`, default 300 per minute) is shared by every view marked
+`@rate_limited`, counted per API key, or per client address where no key is sent. Storage
+is in memory (per worker) unless `RATELIMIT_STORAGE_URI` names a shared one such as
+`redis://host:6379`, which several workers or servers need to share one budget. A request
+over budget gets 429 in the service's error shape, with Retry-After.
+"""
+
+from flask import current_app, request
+from flask_limiter import Limiter
+
+from .auth import presented_key
+from .config import hash_key
+
+
+def rate_limited(view):
+    """Mark a view that spends the shared scoring budget."""
+    view.modlens_rate_limited = True
+    return view
+
+
+def init_app(app):
+    # A limiter per app (not one at module level) so that tests creating many apps never
+    # share counters or storage.
+    Limiter(
+        key_func=client_identity,
+        app=app,
+        application_limits=[lambda: current_app.config["RATE_LIMIT"]],
+        application_limits_exempt_when=_not_rate_limited,
+        key_prefix="modlens",
+    )
+
+
+def client_identity():
+    """Whom a request is counted against: its key's hash, else its remote address."""
+    key = presented_key(allow_query=True)
+    if key is not None:
+        return "key:" + hash_key(key)
+    return "addr:" + (request.remote_addr or "local")
+
+
+def _not_rate_limited():
+    view = current_app.view_functions.get(request.endpoint)
+    return not getattr(view, "modlens_rate_limited", False)

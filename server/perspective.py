@@ -1,0 +1,225 @@
+"""Perspective API compatibility: `POST /v1alpha1/comments:analyze` and `:suggestscore`.
+
+A platform that calls Google's Perspective API (Coral Talk, Discourse plugins, bots) can
+point its endpoint setting at `{modlens}/v1alpha1` and keep its code. Requests and
+responses follow Perspective's format (`../shared/reference/perspective-api.md`), errors
+its shape and error types. Where we differ, on purpose:
+
+- SEVERE_TOXICITY is derived, not a trained head: toxicity x max(identity_attack,
+  insult, threat). Perspective's severe toxicity meant "very hateful or aggressive" and
+  was deliberately insensitive to mere swearing, so profanity is left out of the max.
+  It is not a calibrated probability; its other attributes are.
+- NEGATIVITY, HOSTILITY, SARCASM and OFF_TOPIC are ours, named in Perspective's form.
+- `context.entries` is used: the entries become the thread before the comment (the
+  first one its opening post, the last its parent), so OFF_TOPIC means something.
+  Google ignored context.
+- spanScores: the sentences that drove an attribute over the model's threshold; where
+  none did, one span over the whole comment with the summary score. Offsets are UTF-16
+  code units, as Google's were (what JavaScript's string indexes count).
+- English only, and not detected: `languages` without English gets
+  LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE; the response always says `["en"]`.
+- Nothing is stored, whatever `doNotStore` says; suggestscore is accepted and dropped.
+- A comment over the size limit is 413 (Google said 400), still with COMMENT_TOO_LONG.
+"""
+
+import re
+
+from flask import Blueprint, current_app
+
+from . import scoring
+from .auth import query_key
+from .errors import APIError
+from .limits import rate_limited
+from .metrics import get_metrics
+from .requestlog import count_posts
+from .validation import array, obj, read_json_object, string, utf16_offset
+
+bp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
+
+# Perspective's production names, then ours in the same form.
+DIRECT = {
+    "TOXICITY": "toxicity",
+    "IDENTITY_ATTACK": "identity_attack",
+    "INSULT": "insult",
+    "PROFANITY": "profanity",
+    "THREAT": "threat",
+    "NEGATIVITY": "negativity",
+    "HOSTILITY": "hostility",
+    "SARCASM": "sarcasm",
+    "OFF_TOPIC": "off_topic",
+}
+SEVERE_TOXICITY = "SEVERE_TOXICITY"
+SEVERE_COMPONENTS = ("identity_attack", "insult", "threat")
+ATTRIBUTES = (*DIRECT, SEVERE_TOXICITY)
+COMMENT_ID = "comment"
+
+
+@bp.post("/comments:analyze")
+@query_key
+@rate_limited
+def analyze():
+    body = read_json_object()
+    text = _comment_text(body)
+    requested = _requested_attributes(body.get("requestedAttributes"))
+    spans_wanted = _boolean(body, "spanAnnotations")
+    _boolean(body, "doNotStore")
+    _check_languages(body.get("languages"), requested)
+    token = _optional_strings(body)
+
+    thread = _thread(text, body.get("context"))
+    result = scoring.get_scorer().score_thread(thread)[-1]
+    count_posts(1)
+    scores = {}
+    for key, name, threshold in requested:
+        summary, spans = attribute_score(name, result, text)
+        if summary < threshold:
+            continue  # Perspective leaves out an attribute below its scoreThreshold
+        entry = {"summaryScore": {"value": summary, "type": "PROBABILITY"}}
+        if spans_wanted:
+            entry["spanScores"] = [
+                {"begin": utf16_offset(text, b), "end": utf16_offset(text, e), "score": {"value": v, "type": "PROBABILITY"}}
+                for b, e, v in spans
+            ]
+        scores[key] = entry
+    response = {"attributeScores": scores, "languages": ["en"]}
+    if token is not None:
+        response["clientToken"] = token
+    response["model"] = scoring.model_info(scoring.get_scorer())
+    return response
+
+
+@bp.post("/comments:suggestscore")
+@query_key
+@rate_limited
+def suggestscore():
+    body = read_json_object()
+    _comment_text(body)
+    scores = obj(body.get("attributeScores"), "attributeScores")
+    if not scores:
+        raise APIError("attributeScores must name at least one attribute", error_type="NO_REQUESTED_ATTRIBUTES")
+    for key, value in scores.items():
+        _attribute_name(key, "attributeScores")
+        summary = obj(obj(value, f"attributeScores.{key}").get("summaryScore"), f"attributeScores.{key}.summaryScore")
+        _probability(summary.get("value"), f"attributeScores.{key}.summaryScore.value", required=True)
+    if body.get("context") is not None:
+        _context_texts(body.get("context"))
+    _check_languages(body.get("languages"), [])
+    token = _optional_strings(body)
+    # A moderator's correction would be training data; nothing a client sends is kept,
+    # so it is counted and dropped.
+    get_metrics().suggestions.inc()
+    return {"clientToken": token} if token is not None else {}
+
+
+def attribute_score(name, result, text):
+    """(summary score, [(begin, end, score)] in code points) for one of our names or SEVERE_TOXICITY."""
+    if name == SEVERE_TOXICITY:
+        factor = max(float(result["scores"][c]) for c in SEVERE_COMPONENTS)
+        summary = float(result["scores"]["toxicity"]) * factor
+        spans = [(b, e, v * factor) for b, e, v in _spans(result, "toxicity")]
+    else:
+        summary = float(result["scores"][name])
+        spans = _spans(result, name)
+    return summary, spans or [(0, len(text), summary)]
+
+
+def _spans(result, name):
+    return [
+        (int(s["begin"]), int(s["end"]), float(s["score"])) for s in result.get("spans", []) if s["attribute"] == name
+    ]
+
+
+def _comment_text(body):
+    comment = obj(body.get("comment"), "comment")
+    text = comment.get("text")
+    if text is None or (isinstance(text, str) and not text.strip()):
+        raise APIError("comment.text must be a non-empty string", error_type="COMMENT_EMPTY")
+    text = string(text, "comment.text")
+    limit = current_app.config["MAX_TEXT_BYTES"]
+    if len(text.encode("utf-8")) > limit:
+        raise APIError(f"comment.text is over the limit of {limit} bytes of UTF-8", 413, error_type="COMMENT_TOO_LONG")
+    _text_type(comment.get("type"), "comment.type")
+    return text
+
+
+def _text_type(value, field):
+    if value is not None and value != "PLAIN_TEXT":
+        raise APIError(f"{field} must be PLAIN_TEXT, the only text type served")
+
+
+def _requested_attributes(value):
+    """[(key as sent, our attribute name or SEVERE_TOXICITY, scoreThreshold)]."""
+    if value is None or (isinstance(value, dict) and not value):
+        raise APIError("requestedAttributes must name at least one attribute", error_type="NO_REQUESTED_ATTRIBUTES")
+    requested = []
+    for key, options in obj(value, "requestedAttributes").items():
+        name = _attribute_name(key, "requestedAttributes")
+        options = obj(options, f"requestedAttributes.{key}", required=False)
+        score_type = options.get("scoreType")
+        if score_type is not None and score_type != "PROBABILITY":
+            raise APIError(f"requestedAttributes.{key}.scoreType must be PROBABILITY, the only score type served")
+        threshold = _probability(options.get("scoreThreshold"), f"requestedAttributes.{key}.scoreThreshold")
+        requested.append((key, name, threshold or 0.0))
+    return requested
+
+
+def _attribute_name(key, field):
+    # `TOXICITY@6` names a version of Google's model; we serve ours under every version.
+    base, _, version = key.partition("@")
+    if base not in ATTRIBUTES or (version and not re.fullmatch(r"[0-9]+", version)) or key.endswith("@"):
+        raise APIError(f"{field}: unknown attribute {key!r}; served: {', '.join(ATTRIBUTES)}")
+    return base if base == SEVERE_TOXICITY else DIRECT[base]
+
+
+def _probability(value, field, required=False):
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise APIError(f"{field} must be a number from 0 to 1")
+    return float(value)
+
+
+def _boolean(body, key):
+    value = body.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise APIError(f"{key} must be true or false")
+    return bool(value)
+
+
+def _check_languages(value, requested):
+    languages = [string(lang, f"languages[{i}]") for i, lang in enumerate(array(value, "languages", required=False))]
+    if languages and not any(lang.lower() == "en" or lang.lower().startswith(("en-", "en_")) for lang in languages):
+        first = requested[0][0] if requested else "the model"
+        raise APIError(
+            f"Attribute {first} does not support request languages: {', '.join(languages)} (English only)",
+            error_type="LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+        )
+
+
+def _optional_strings(body):
+    """Check the pass-through strings; return the clientToken to echo (or None)."""
+    for key in ("sessionId", "communityId"):
+        string(body.get(key), key, required=False, max_bytes=1024)
+    return string(body.get("clientToken"), "clientToken", required=False, max_bytes=1024)
+
+
+def _context_texts(value):
+    context = obj(value, "context", required=False)
+    entries = array(context.get("entries"), "context.entries", required=False, max_items=current_app.config["MAX_CONTEXT_ENTRIES"])
+    texts = []
+    for i, entry in enumerate(entries):
+        entry = obj(entry, f"context.entries[{i}]")
+        text = string(entry.get("text"), f"context.entries[{i}].text", max_bytes=current_app.config["MAX_TEXT_BYTES"])
+        _text_type(entry.get("type"), f"context.entries[{i}].type")
+        if text.strip():
+            texts.append(text)
+    return texts
+
+
+def _thread(text, context):
+    """The comment as the last post of a thread made of its context entries."""
+    posts = [{"id": f"context-{i}", "text": t, "author": None, "parent_id": None, "quotes": []}
+             for i, t in enumerate(_context_texts(context))]
+    parent = posts[-1]["id"] if posts else None
+    posts.append({"id": COMMENT_ID, "text": text, "author": None, "parent_id": parent, "quotes": []})
+    return {"title": "", "posts": posts}

@@ -1,0 +1,54 @@
+"""The Modlens API: score a thread, list the attributes, health and readiness."""
+
+from flask import Blueprint, current_app
+
+from models import ATTRIBUTES, DESCRIPTIONS
+
+from . import scoring, validation
+from .auth import public
+from .errors import APIError
+from .limits import rate_limited
+from .requestlog import count_posts
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return {"status": "ok"}
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    slot = scoring.get_slot()
+    if slot.error is not None:
+        raise APIError(f"the model failed to load ({slot.error}); see the server log", 503)
+    if not slot.ready:
+        raise APIError("the model is still loading", 503, headers={"Retry-After": "5"})
+    return {"status": "ready", "model": scoring.model_info(slot.scorer)}
+
+
+@bp.get("/v1/attributes")
+def attributes():
+    thresholds = current_app.config["THRESHOLDS"]
+    return {
+        "attributes": [
+            {"name": name, "description": DESCRIPTIONS[name], "threshold": thresholds[name]} for name in ATTRIBUTES
+        ]
+    }
+
+
+@bp.post("/v1/score")
+@rate_limited
+def score():
+    thread, names, unit = validation.score_request(validation.read_json_object())
+    posts = scoring.score_thread(thread, names, current_app.config["THRESHOLDS"])
+    if unit == "utf16":
+        for result, post in zip(posts, thread["posts"]):
+            for span in result["spans"]:
+                span["begin"] = validation.utf16_offset(post["text"], span["begin"])
+                span["end"] = validation.utf16_offset(post["text"], span["end"])
+    count_posts(len(posts))
+    return {"model": scoring.model_info(scoring.get_scorer()), "posts": posts}
