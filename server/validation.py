@@ -62,6 +62,8 @@ def string(value, field, *, required=True, nonblank=False, max_bytes=None):
 def obj(value, field, *, required=True):
     if value is None and not required:
         return {}
+    if value is None:
+        raise APIError(f"{field} is required and must be an object")
     if not isinstance(value, dict):
         raise APIError(f"{field} must be an object")
     return value
@@ -70,6 +72,8 @@ def obj(value, field, *, required=True):
 def array(value, field, *, required=True, max_items=None):
     if value is None and not required:
         return []
+    if value is None:
+        raise APIError(f"{field} is required and must be an array")
     if not isinstance(value, list):
         raise APIError(f"{field} must be an array")
     if max_items is not None and len(value) > max_items:
