@@ -1,0 +1,60 @@
+// Launches Debian's Chromium with the unpacked extension, the way
+// ../shared/reference/browser-testing.md found to work on these machines.
+import { chromium } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const EXTENSION_DIR = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
+export const CHROMIUM = process.env.MODLENS_CHROMIUM || '/usr/bin/chromium';
+
+export function chromiumMissing() {
+  return existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: install it with apt-get install -y chromium (scripts/test does)`;
+}
+
+export async function launchWithExtension() {
+  const profileDir = await mkdtemp(join(tmpdir(), 'modlens-chromium-'));
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1100, height: 900 },
+    args: [
+      '--no-sandbox',
+      `--disable-extensions-except=${EXTENSION_DIR}`,
+      `--load-extension=${EXTENSION_DIR}`,
+      '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', '--disable-sync',
+    ],
+  });
+  const worker = context.serviceWorkers()[0] || (await context.waitForEvent('serviceworker', { timeout: 20000 }));
+  const extensionId = new URL(worker.url()).host;
+  return {
+    context,
+    worker,
+    extensionId,
+    async close() {
+      await context.close();
+      await rm(profileDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Sets the server and enables a site through the options page, as a moderator would
+ * (127.0.0.1 is in host_permissions, so the browser grants it without a prompt).
+ */
+export async function configureThroughOptions(browser, { serverUrl, site }) {
+  const page = await browser.context.newPage();
+  await page.goto(`chrome-extension://${browser.extensionId}/src/options/options.html`);
+  await page.fill('#server-url', serverUrl);
+  await page.fill('#new-site', site);
+  await page.click('#add-site');
+  await page.click('#save');
+  await page.waitForFunction(() => document.querySelector('#save-status').textContent === 'Saved.', null, { timeout: 10000 })
+    .catch(async (error) => {
+      throw new Error(`options page did not save: "${await page.textContent('#save-status')}" (${error.message})`);
+    });
+  await page.close();
+}
