@@ -244,7 +244,7 @@ def offtopic_examples(threads: Sequence[dict], seed: int, inject_rate: float = 0
     - `ack_rate`: the chance that a thread with at least one reply gets an acknowledgement.
 
     Out: dicts {"thread_id", "title", "opening", "parent", "previous", "text", "label",
-    "kind"}, where `previous` is up to MAX_PREVIOUS replies before the judged position
+    "kind", "by_asker"}, where `previous` is up to MAX_PREVIOUS replies before the judged position
     (the opening post is in `opening`, not repeated), `label` is 1 for off-topic and 0
     for on-topic, and `kind` says where the example came from:
     - "injected": for a sampled "Good" reply at position p, one label-1 example whose text
@@ -255,6 +255,11 @@ def offtopic_examples(threads: Sequence[dict], seed: int, inject_rate: float = 0
       position; PotentiallyUseful is left out. The ratio is the data's (about 55% Bad).
       A Good reply can therefore appear twice, as cqa_good and as an injected 0.
     - "ack" (0): an acknowledgement placed at a random position after the opening post.
+
+    Every example also says `by_asker`: whether the reply is by the opening post's author.
+    CQA labels relevance as answer quality, so the asker's own follow-ups and thanks are
+    mostly "Bad" (about a quarter of all Bad replies) although they are on the subject;
+    a trainer may drop or down-weight cqa_bad examples with `by_asker` set.
     """
     rng = random.Random(seed)
     good_by_source: dict[str, list[tuple[int, str]]] = {}
@@ -267,12 +272,18 @@ def offtopic_examples(threads: Sequence[dict], seed: int, inject_rate: float = 0
     examples = []
     for index, thread in enumerate(threads):
         posts = thread["posts"]
+        asker = posts[0]["author"]
+
+        def by_asker(post: dict) -> bool:
+            return asker is not None and post["author"] == asker
+
         if thread["source"] == CQA_SOURCE:
             for position, post in enumerate(posts[1:], start=1):
                 if post["label"] in ("Good", "Bad") and post["text"]:
                     examples.append({**_context(thread, position), "text": post["text"],
                                      "label": int(post["label"] == "Bad"),
-                                     "kind": f"cqa_{post['label'].lower()}"})
+                                     "kind": f"cqa_{post['label'].lower()}",
+                                     "by_asker": by_asker(post)})
 
         good = [i for i, p in enumerate(posts) if i and p["label"] == "Good" and p["text"]]
         chosen = sorted(rng.sample(good, round(len(good) * inject_rate))) if good else []
@@ -283,14 +294,15 @@ def offtopic_examples(threads: Sequence[dict], seed: int, inject_rate: float = 0
             if foreign is None:
                 continue
             examples.append({**_context(thread, position), "text": foreign, "label": 1,
-                             "kind": "injected"})
+                             "kind": "injected", "by_asker": False})
             examples.append({**_context(thread, position), "text": posts[position]["text"],
-                             "label": 0, "kind": "injected"})
+                             "label": 0, "kind": "injected",
+                             "by_asker": by_asker(posts[position])})
 
         if ack_forms and len(posts) > 1 and rng.random() < ack_rate:
             position = rng.randint(1, len(posts))
             examples.append({**_context(thread, position), "text": rng.choice(ack_forms),
-                             "label": 0, "kind": "ack"})
+                             "label": 0, "kind": "ack", "by_asker": False})
     return examples
 
 

@@ -84,7 +84,7 @@ def make_threads(n_threads=12, replies=4, source="forum", prefix=""):
 
 
 def test_load_cqa_reads_questions_comments_and_relevance(cqa_dir):
-    first, second = th.load_cqa(cqa_dir, "dev")
+    first = th.load_cqa(cqa_dir, "dev")[0]
     assert first["title"] == "Best bank"
     assert first["group"] == "Q1" and first["source"] == "semeval2016_cqa"
     assert first["posts"][0] == {"id": "Q1_R1", "text": "Which bank is best in Doha?",
@@ -167,6 +167,14 @@ def test_cqa_relevance_maps_bad_to_off_topic_and_drops_potentially_useful(cqa_di
                    ("QNB charges nothing.", "cqa_good", 0)}
     # The two threads share a group, so no reply is injected between them.
     assert not [e for e in examples if e["kind"] == "injected"]
+
+
+def test_replies_by_the_asker_are_marked(cqa_dir):
+    threads = th.load_cqa(cqa_dir, "dev")
+    threads[0]["posts"][2]["author"] = "ann"
+    examples = th.offtopic_examples(threads, seed=0, acks=None)
+    marked = {e["text"] for e in examples if e["by_asker"]}
+    assert marked == {"lol"}
 
 
 def test_context_holds_title_opening_parent_and_at_most_five_previous_replies():
