@@ -244,9 +244,9 @@ def offtopic_examples(threads: Sequence[dict], seed: int, inject_rate: float = 0
     - `ack_rate`: the chance that a thread with at least one reply gets an acknowledgement.
 
     Out: dicts {"thread_id", "title", "opening", "parent", "previous", "text", "label",
-    "kind", "by_asker"}, where `previous` is up to MAX_PREVIOUS replies before the judged position
-    (the opening post is in `opening`, not repeated), `label` is 1 for off-topic and 0
-    for on-topic, and `kind` says where the example came from:
+    "kind", "by_asker"}, where `previous` is up to MAX_PREVIOUS replies before the judged
+    position (the opening post is in `opening`, not repeated), `label` is 1 for
+    off-topic and 0 for on-topic, and `kind` says where the example came from:
     - "injected": for a sampled "Good" reply at position p, one label-1 example whose text
       is a "Good" reply of another thread of the same source (never the same group, the
       same question, or a text already in this thread), and one label-0 example with the
@@ -261,6 +261,10 @@ def offtopic_examples(threads: Sequence[dict], seed: int, inject_rate: float = 0
     mostly "Bad" (about a quarter of all Bad replies) although they are on the subject;
     a trainer may drop or down-weight cqa_bad examples with `by_asker` set.
     """
+    if not 0.0 <= inject_rate <= 1.0 or not 0.0 <= ack_rate <= 1.0:
+        raise ValueError("inject_rate and ack_rate must lie in [0, 1]")
+    if acks not in ("train", "eval", None):
+        raise ValueError(f"acks must be 'train', 'eval' or None, not {acks!r}")
     rng = random.Random(seed)
     good_by_source: dict[str, list[tuple[int, str]]] = {}
     for index, thread in enumerate(threads):
@@ -272,18 +276,13 @@ def offtopic_examples(threads: Sequence[dict], seed: int, inject_rate: float = 0
     examples = []
     for index, thread in enumerate(threads):
         posts = thread["posts"]
-        asker = posts[0]["author"]
-
-        def by_asker(post: dict) -> bool:
-            return asker is not None and post["author"] == asker
-
         if thread["source"] == CQA_SOURCE:
             for position, post in enumerate(posts[1:], start=1):
                 if post["label"] in ("Good", "Bad") and post["text"]:
                     examples.append({**_context(thread, position), "text": post["text"],
                                      "label": int(post["label"] == "Bad"),
                                      "kind": f"cqa_{post['label'].lower()}",
-                                     "by_asker": by_asker(post)})
+                                     "by_asker": _by_asker(thread, post)})
 
         good = [i for i, p in enumerate(posts) if i and p["label"] == "Good" and p["text"]]
         chosen = sorted(rng.sample(good, round(len(good) * inject_rate))) if good else []
@@ -297,13 +296,18 @@ def offtopic_examples(threads: Sequence[dict], seed: int, inject_rate: float = 0
                              "kind": "injected", "by_asker": False})
             examples.append({**_context(thread, position), "text": posts[position]["text"],
                              "label": 0, "kind": "injected",
-                             "by_asker": by_asker(posts[position])})
+                             "by_asker": _by_asker(thread, posts[position])})
 
         if ack_forms and len(posts) > 1 and rng.random() < ack_rate:
             position = rng.randint(1, len(posts))
             examples.append({**_context(thread, position), "text": rng.choice(ack_forms),
                              "label": 0, "kind": "ack", "by_asker": False})
     return examples
+
+
+def _by_asker(thread: dict, post: dict) -> bool:
+    asker = thread["posts"][0]["author"]
+    return asker is not None and post["author"] == asker
 
 
 def _draw_foreign(rng: random.Random, donors: list[tuple[int, str]], threads: Sequence[dict],
