@@ -72,13 +72,16 @@ _TRAILING_PUNCTUATION = frozenset("!-")
 _TOKEN = re.compile(r"[A-Za-z0-9*#%_@$!\-]+")
 # Without one of these characters no token can need work: the common case costs one scan.
 _MAYBE_OBFUSCATED = re.compile(r"[0-9*#%_@$!\-]")
-_PROTECTED = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Bounded like the parts of a real address, so a long run such as `x-x-x-...` cannot
+# make the search quadratic.
+_PROTECTED = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+")
 # Emphasis opens at a word's start and closes at a word's end with the same marker, so
 # the stars of `f***` (which follow a letter) are never read as markdown. Leet symbols
 # count as word characters here: otherwise restoring `a5$**x` to `ass**x` would move
-# where emphasis is found, and a second pass would read the text differently.
+# where emphasis is found, and a second pass would read the text differently. The span
+# is bounded so that a post of many lone stars costs linear, not quadratic, time.
 _EMPHASIS = re.compile(
-    r"(?<![\w*#%@$!-])(\*{1,3}|_{1,3})(?=[^\s*_])(.+?)(?<=[^\s*_])\1(?![\w*#%@$!-])"
+    r"(?<![\w*#%@$!-])(\*{1,3}|_{1,3})(?=[^\s*_])(.{1,300}?)(?<=[^\s*_])\1(?![\w*#%@$!-])"
 )
 # Product, road and model codes (A55, B52, M25) read as leet otherwise.
 _CODE = re.compile(r"[A-Z]+[0-9]+")

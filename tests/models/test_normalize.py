@@ -1,6 +1,7 @@
 """The obfuscation normaliser: masked and leet words are spelt out, offsets never move."""
 
 import random
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -200,3 +201,14 @@ def test_augment_text_rejects_a_bad_probability():
 def test_lexicon_has_no_duplicates_and_only_lowercase_letters():
     assert len(set(LEXICON)) == len(LEXICON) >= 150
     assert all(word.isalpha() and word.islower() and word.isascii() for word in LEXICON)
+
+
+@pytest.mark.parametrize(
+    "hostile", [" *a" * 30_000, "x-" * 50_000 + "@", " _x" * 30_000, "a@" * 50_000, "f*" * 50_000]
+)
+def test_hostile_input_costs_linear_time(hostile):
+    # Every post is normalised before scoring: a crafted post of lone markers or a long
+    # hyphenated run once took tens of seconds through backtracking.
+    started = time.perf_counter()
+    assert len(normalize(hostile)) == len(hostile)
+    assert time.perf_counter() - started < 3.0
