@@ -9,6 +9,8 @@ offsets into what the member wrote.
 
 `obfuscate(word, rng)` and `augment_text(text, rng, p)` go the other way, for training
 augmentation: they mask lexicon words the way members do, again without changing length.
+`respell(word, rng)` and `augment_text(..., undoable=False)` produce the spellings that
+`normalize` cannot undo (``fck``, ``f.u.c.k``, ``phuck``), which the encoder must learn.
 
 How a token is read: a run of ASCII letters, digits and the symbols ``* # % _ - @ $ !``
 that touches no other letter or digit. Leading symbols and trailing ``!``/``-`` are
@@ -241,23 +243,78 @@ def obfuscate(word: str, rng: random.Random) -> str:
     return fallback
 
 
+def _drop_vowels(word: str, rng: random.Random) -> str:
+    kept = word[0] + "".join(c for c in word[1:-1] if c.lower() not in "aeiou") + word[-1]
+    return kept if len(word) > 2 else word
+
+
+def _spaced(word: str, rng: random.Random) -> str:
+    return rng.choice((".", " ", "-", "_")).join(word)
+
+
+def _stretched(word: str, rng: random.Random) -> str:
+    vowels = [i for i, c in enumerate(word) if c.lower() in "aeiou"]
+    if not vowels:
+        return word + word[-1] * 2
+    i = rng.choice(vowels)
+    return word[: i + 1] + word[i] * rng.randint(1, 3) + word[i + 1 :]
+
+
+_SOUND_ALIKES = (("ck", "k"), ("f", "ph"), ("er", "a"), ("s", "z"), ("oo", "u"), ("i", "ee"))
+
+
+def _phonetic(word: str, rng: random.Random) -> str:
+    found = [(plain, spoken) for plain, spoken in _SOUND_ALIKES if plain in word.lower()]
+    if not found:
+        return word + word[-1]
+    plain, spoken = rng.choice(found)
+    index = word.lower().find(plain)
+    if word.isupper():
+        spoken = spoken.upper()
+    elif word[index].isupper():
+        spoken = spoken.capitalize()
+    return word[:index] + spoken + word[index + len(plain) :]
+
+
+_RESPELLINGS = (_drop_vowels, _spaced, _stretched, _phonetic)
+
+
+def respell(word: str, rng: random.Random) -> str:
+    """Return a spelling of `word` that `normalize` cannot undo; its length may differ.
+
+    In: a word and a `random.Random`. Out: a different string such as ``fck``,
+    ``f.u.c.k``, ``fuuuck`` or ``phuck``. The scorer normalises text before encoding, so
+    these are the spellings the encoder itself has to learn: use them for training
+    rows, never where offsets matter.
+    """
+    for _ in range(8):
+        candidate = rng.choice(_RESPELLINGS)(word, rng)
+        if candidate != word and normalize(candidate).lower() != word.lower():
+            return candidate
+    return _spaced(word, rng)
+
+
 _WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])")
 
 
-def augment_text(text: str, rng: random.Random, p: float = 0.5) -> str:
-    """Obfuscate each lexicon word of `text` with probability `p`; length is unchanged.
+def augment_text(text: str, rng: random.Random, p: float = 0.5, *, undoable: bool = True) -> str:
+    """Obfuscate each lexicon word of `text` with probability `p`.
 
-    In: text, a `random.Random` (seed it for reproducible training) and p in [0, 1].
-    Out: the text with some lexicon words (matched case-insensitively) masked by
-    `obfuscate`; every other character is kept.
+    In: text, a `random.Random` (seed it for reproducible training), p in [0, 1] and
+    `undoable`. Out: the text with some lexicon words (matched case-insensitively)
+    replaced; every other character is kept. With `undoable` (the default) each word is
+    masked by `obfuscate`, so the length is unchanged and `normalize` restores the text;
+    without it each word is replaced by `respell`, which `normalize` leaves as it is and
+    which may change the length.
     """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"p must lie in [0, 1], not {p}")
+    disguise = obfuscate if undoable else respell
 
     def replace(match: re.Match[str]) -> str:
         word = match.group()
         if word.lower() in _LEXICON_SET and rng.random() < p:
-            return obfuscate(word, rng)
+            return disguise(word, rng)
         return word
 
     return _WORD.sub(replace, text)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.normalize import LEXICON, augment_text, normalize, obfuscate
+from models.normalize import LEXICON, augment_text, normalize, obfuscate, respell
 
 SPELT_OUT = [
     ("p***ing", "pissing"),
@@ -212,3 +212,21 @@ def test_hostile_input_costs_linear_time(hostile):
     started = time.perf_counter()
     assert len(normalize(hostile)) == len(hostile)
     assert time.perf_counter() - started < 3.0
+
+
+@pytest.mark.parametrize("word", ["fuck", "Fucking", "SHIT", "idiot", "asshole", "twat"])
+def test_respell_gives_spellings_the_normaliser_cannot_undo(word):
+    rng = random.Random(word)
+    for _ in range(20):
+        spelt = respell(word, rng)
+        assert spelt != word
+        assert normalize(spelt).lower() != word.lower()
+
+
+def test_augment_text_without_undoable_respells_lexicon_words_only():
+    text = "Thanks for the shit summary, really useful."
+    augmented = augment_text(text, random.Random(0), p=1.0, undoable=False)
+    assert "shit" not in augmented
+    assert augmented.startswith("Thanks for the ")
+    assert augmented.endswith(" summary, really useful.")
+    assert normalize(augmented) == augmented
