@@ -31,7 +31,8 @@ if (typeof importScripts === 'function' && !(globalThis.Modlens && globalThis.Mo
   // A server that neither answers nor fails is given up on after this long.
   const REQUEST_TIMEOUT_MS = 90000;
 
-  function createWorker({ chromeApi, fetchImpl }) {
+  /** retry: {retries, baseDelayMs} for postScore; tests shorten the waits. */
+  function createWorker({ chromeApi, fetchImpl, retry = {} }) {
     const cache = createScoreCache(chromeApi.storage.session);
     const inFlight = new Map(); // tabId -> Set<AbortController>
     let profilesPromise = null;
@@ -103,7 +104,7 @@ if (typeof importScripts === 'function' && !(globalThis.Modlens && globalThis.Mo
       const key = await cacheKey(settings.serverUrl, body);
       const cached = await cache.get(key);
       if (cached) return cached;
-      const answer = await postScore({ fetchImpl, serverUrl: settings.serverUrl, apiKey: settings.apiKey, body, signal });
+      const answer = await postScore({ fetchImpl, serverUrl: settings.serverUrl, apiKey: settings.apiKey, body, signal, ...retry });
       await cache.set(key, answer);
       return answer;
     }
@@ -167,8 +168,8 @@ if (typeof importScripts === 'function' && !(globalThis.Modlens && globalThis.Mo
   }
 
   /** Wires a worker to the browser's events; returns it for tests. */
-  function startWorker(chromeApi, fetchImpl) {
-    const worker = createWorker({ chromeApi, fetchImpl });
+  function startWorker(chromeApi, fetchImpl, options = {}) {
+    const worker = createWorker({ chromeApi, fetchImpl, ...options });
     chromeApi.runtime.onMessage.addListener(createMessageRouter(worker.handlers, 'service worker'));
     chromeApi.tabs.onRemoved.addListener((tabId) => worker.cancelTab(tabId));
     chromeApi.tabs.onUpdated.addListener((tabId, changeInfo) => {

@@ -1,0 +1,209 @@
+// The service worker through its message handler map, with chrome.* and fetch stubbed:
+// what it sends, to whom, from which pages, and how it retries, caches and cancels.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { workerGlobal, fakeChrome, dispatch, SITE_PROFILES } from '../helpers/load.js';
+
+const SITE = 'https://forum.example.org/*';
+const SERVER = 'http://127.0.0.1:8000';
+const PAGE = 'https://forum.example.org/threads/t.1/';
+const SENDER = { tab: { id: 7 }, url: PAGE };
+
+const jsonResponse = (status, body, headers = {}) => new Response(JSON.stringify(body), {
+  status, headers: { 'Content-Type': 'application/json', ...headers },
+});
+
+function scoreAnswer(body) {
+  return {
+    model: { name: 'm', version: '1', sha256: 'x' },
+    posts: body.posts.map((p) => ({ id: p.id, scores: { insult: 0.9 }, flags: ['insult'], spans: [] })),
+  };
+}
+
+/** A started worker with fetch answered by `onScore(body, call)`; records every call. */
+async function setUp({ onScore = (body) => jsonResponse(200, scoreAnswer(body)), settings = { sites: [SITE], apiKey: 'k3y' } } = {}) {
+  const chrome = fakeChrome({ granted: [SITE, 'http://127.0.0.1/*'] });
+  await chrome.storage.local.set({ settings: { serverUrl: SERVER, ...settings } });
+  const calls = [];
+  const fetchImpl = async (url, init = {}) => {
+    if (url === 'chrome-extension://test-extension/site-profiles.json') return jsonResponse(200, SITE_PROFILES);
+    const call = { url, init, body: init.body ? JSON.parse(init.body) : null };
+    calls.push(call);
+    return onScore(call.body, call);
+  };
+  const g = workerGlobal();
+  const worker = g.Modlens.worker.startWorker(chrome, fetchImpl, { retry: { baseDelayMs: 1 } });
+  const listener = chrome.runtime.onMessage.listeners[0];
+  const send = (type, payload, sender = SENDER) => dispatch(listener, { type, payload }, sender);
+  return { chrome, calls, worker, send };
+}
+
+const thread = { title: 'Tomatoes', url: PAGE, site: 'xenforo2' };
+const posts = [
+  { id: '1', author: 'a', text: 'opening post', quotes: [], parentId: null },
+  { id: '2', author: 'b', text: 'a reply', quotes: [{ author: 'a', text: 'opening' }], parentId: null },
+];
+
+test('an unknown message type fails loudly: logged, and an error for the sender', async () => {
+  const { send } = await setUp();
+  const logged = [];
+  const original = console.error;
+  console.error = (...args) => logged.push(args.join(' '));
+  try {
+    const answer = await send('score-everything', {});
+    assert.equal(answer.ok, false);
+    assert.equal(answer.code, 'unknown-type');
+    assert.match(logged.join('\n'), /unknown message type "score-everything"/);
+  } finally {
+    console.error = original;
+  }
+});
+
+test('one page is one /v1/score call to the configured server, with the key, title and opening post', async () => {
+  const { send, calls } = await setUp();
+  const answer = await send('score-posts', { thread, posts, openingPost: posts[0] });
+  assert.equal(answer.ok, true, answer.error);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].url, `${SERVER}/v1/score`);
+  assert.equal(calls[0].init.headers.Authorization, 'Bearer k3y');
+  assert.equal(calls[0].body.thread.title, 'Tomatoes');
+  assert.deepEqual(calls[0].body.posts.map((p) => p.id), ['1', '2']);
+  assert.deepEqual(calls[0].body.posts[1].quotes, [{ author: 'a', text: 'opening' }]);
+  assert.equal(calls[0].body.posts[1].parent_id, null);
+  assert.deepEqual(answer.result.posts.map((p) => p.id), ['1', '2']);
+});
+
+test('a later batch carries the opening post as context, once', async () => {
+  const { send, calls } = await setUp();
+  const late = { id: '9', author: 'c', text: 'late reply', quotes: [] };
+  await send('score-posts', { thread, posts: [late], openingPost: posts[0] });
+  assert.deepEqual(calls[0].body.posts.map((p) => p.id), ['1', '9']);
+});
+
+test('the same page again is answered from the session cache', async () => {
+  const { send, calls } = await setUp();
+  await send('score-posts', { thread, posts, openingPost: posts[0] });
+  const again = await send('score-posts', { thread, posts, openingPost: posts[0] });
+  assert.equal(again.ok, true);
+  assert.equal(calls.length, 1);
+  const changed = [posts[0], { ...posts[1], text: 'an edited reply' }];
+  await send('score-posts', { thread, posts: changed, openingPost: posts[0] });
+  assert.equal(calls.length, 2, 'an edited post must miss the cache');
+});
+
+test('text leaves only from enabled sites, and the attributes shown are the ones asked for', async () => {
+  const { send, calls } = await setUp({ settings: { sites: [SITE], attributes: ['insult', 'threat'] } });
+  const refused = await send('score-posts', { thread, posts, openingPost: posts[0] }, { tab: { id: 3 }, url: 'https://other.example.com/t/1' });
+  assert.equal(refused.ok, false);
+  assert.equal(refused.code, 'site-not-enabled');
+  const noTab = await send('score-posts', { thread, posts, openingPost: posts[0] }, { url: PAGE });
+  assert.equal(noTab.code, 'site-not-enabled');
+  assert.equal(calls.length, 0);
+  await send('score-posts', { thread, posts, openingPost: posts[0] });
+  assert.deepEqual(calls[0].body.attributes, ['insult', 'threat']);
+});
+
+test('passing failures are retried with backoff; a refused key is not', async () => {
+  let n = 0;
+  const flaky = await setUp({
+    onScore: (body) => {
+      n += 1;
+      if (n === 1) throw new TypeError('Failed to fetch');
+      if (n === 2) return jsonResponse(503, { error: { code: 503, message: 'model loading' } }, { 'Retry-After': '0' });
+      return jsonResponse(200, scoreAnswer(body));
+    },
+  });
+  const answer = await flaky.send('score-posts', { thread, posts, openingPost: posts[0] });
+  assert.equal(answer.ok, true, answer.error);
+  assert.equal(flaky.calls.length, 3);
+
+  const locked = await setUp({ onScore: () => jsonResponse(401, { error: { code: 401, message: 'missing or wrong API key' } }) });
+  const refused = await locked.send('score-posts', { thread, posts, openingPost: posts[0] });
+  assert.equal(refused.code, 'unauthorized');
+  assert.match(refused.error, /missing or wrong API key/);
+  assert.equal(locked.calls.length, 1);
+
+  const down = await setUp({ onScore: () => { throw new TypeError('Failed to fetch'); } });
+  const unreachable = await down.send('score-posts', { thread, posts, openingPost: posts[0] });
+  assert.equal(unreachable.code, 'unreachable');
+  assert.match(unreachable.error, /cannot reach the Modlens server at http:\/\/127\.0\.0\.1:8000/);
+  assert.equal(down.calls.length, 4, 'one try and three retries');
+
+  const bad = await setUp({ onScore: () => jsonResponse(413, { error: { code: 413, message: 'posts[0].text is over 20480 bytes' } }) });
+  const tooBig = await bad.send('score-posts', { thread, posts, openingPost: posts[0] });
+  assert.equal(tooBig.code, 'rejected');
+  assert.equal(bad.calls.length, 1);
+});
+
+test('closing or reloading the tab cancels its request', async () => {
+  for (const leave of [
+    (chrome) => chrome.tabs.onRemoved.fire(7),
+    (chrome) => chrome.tabs.onUpdated.fire(7, { status: 'loading' }),
+  ]) {
+    let signal;
+    const { send, chrome } = await setUp({
+      onScore: (body, call) => new Promise((resolve, reject) => {
+        signal = call.init.signal;
+        signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+      }),
+    });
+    const pending = send('score-posts', { thread, posts, openingPost: posts[0] });
+    while (!signal) await new Promise((r) => setTimeout(r, 1));
+    leave(chrome);
+    const answer = await pending;
+    assert.equal(signal.aborted, true);
+    assert.equal(answer.code, 'cancelled');
+  }
+});
+
+test('saving settings needs the sites\' permissions, then registers the content script on exactly those', async () => {
+  const { send, chrome } = await setUp({ settings: {} });
+  const refused = await send('save-settings', { settings: { serverUrl: SERVER, sites: ['https://not-granted.example.net/forum'] } });
+  assert.equal(refused.ok, false);
+  assert.match(refused.error, /permission not granted for https:\/\/not-granted\.example\.net\/\*/);
+  assert.equal(chrome.registered.length, 0);
+
+  const saved = await send('save-settings', { settings: { serverUrl: `${SERVER}/`, sites: ['forum.example.org'], thresholds: { insult: '0.8' } } });
+  assert.equal(saved.ok, true, saved.error);
+  assert.deepEqual(saved.result.sites, [SITE]);
+  assert.equal(saved.result.serverUrl, SERVER);
+  assert.deepEqual(saved.result.thresholds, { insult: 0.8 });
+  assert.equal(chrome.registered.length, 1);
+  assert.deepEqual(chrome.registered[0].matches, [SITE]);
+  assert.ok(chrome.registered[0].js.at(-1).endsWith('content.js'));
+
+  const badThreshold = await send('save-settings', { settings: { serverUrl: SERVER, thresholds: { insult: 2 } } });
+  assert.match(badThreshold.error, /threshold for insult must be a number from 0 to 1/);
+});
+
+test('the content script gets the site profiles and the moderator\'s view settings', async () => {
+  const { send } = await setUp({ settings: { sites: [SITE], thresholds: { sarcasm: 0.9 } } });
+  const answer = await send('get-config', {});
+  assert.equal(answer.ok, true, answer.error);
+  assert.ok(answer.result.profiles.profiles.some((p) => p.engine === 'xenforo2'));
+  assert.deepEqual(answer.result.thresholds, { sarcasm: 0.9 });
+  assert.equal(answer.result.attributes, null);
+});
+
+test('a page with more posts than one request may hold is split, each part with the opening post', () => {
+  const { buildScoreRequests, MAX_POSTS_PER_REQUEST } = workerGlobal().Modlens.scoringClient;
+  const many = Array.from({ length: 450 }, (_, i) => ({ id: String(i), author: 'x', text: `post ${i}`, quotes: [] }));
+  const bodies = buildScoreRequests({ thread, posts: many, openingPost: many[0], attributes: null });
+  assert.equal(bodies.length, 3);
+  for (const body of bodies) {
+    assert.ok(body.posts.length <= MAX_POSTS_PER_REQUEST);
+    assert.equal(body.posts[0].id, '0');
+    assert.equal('attributes' in body, false);
+  }
+  const ids = bodies.flatMap((b) => b.posts.slice(1).map((p) => p.id));
+  assert.equal(new Set(ids).size, 449);
+});
+
+test('a post over the server\'s 20 KB limit is clipped by UTF-8 bytes, never mid-character', () => {
+  const { clipToBytes } = workerGlobal().Modlens.scoringClient;
+  const text = '😀'.repeat(6000); // 24000 bytes
+  const clipped = clipToBytes(text, 20 * 1024);
+  assert.equal(new TextEncoder().encode(clipped).length, 20480);
+  assert.equal(clipped, '😀'.repeat(5120));
+  assert.equal(clipToBytes('short', 20), 'short');
+});
