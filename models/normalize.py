@@ -149,7 +149,7 @@ def _normalize_token(text: str, begin: int, end: int, out: list[str]) -> None:
 def _restore(text: str, begin: int, end: int, out: list[str]) -> bool:
     """Write the lexicon word that `text[begin:end]` spells into `out`; False if none."""
     token = text[begin:end]
-    if token.isalpha() or not any(c.isalpha() for c in token) or _CODE.fullmatch(token):
+    if len(token) not in _BY_LENGTH or token.isalpha() or not any(c.isalpha() for c in token) or _CODE.fullmatch(token):
         return False
     readings = []
     for char in token:
