@@ -263,7 +263,15 @@ def post_text(body, spec):
             quote = _take_quote(node, quote_spec)
             if quote["text"]:
                 quotes.append(quote)
-    return element_text(body), quotes
+    text = element_text(body)
+    cut = (spec.get("cut_at_line") or {}).get("pattern")
+    if cut:
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            if re.match(cut, line):
+                text = "\n".join(lines[:index]).strip()
+                break
+    return text, quotes
 
 
 def _take_quote(node, spec):

@@ -10,6 +10,7 @@ import re
 from .extract import clean_inline, element_text, page_title
 
 NAME_HINT = re.compile(r"author|user|poster|member|name|byline", re.I)
+BODY_HINT = re.compile(r"text|body|content|message|comment", re.I)
 CHROME_TAGS = {"nav", "header", "footer", "head", "script", "style", "form", "select"}
 MIN_POSTS = 2
 MAX_NAME = 40
@@ -60,10 +61,23 @@ def _guess_post(block):
     if name_node is None:
         return None
     author = clean_inline(name_node.get_text(" "))
-    text = element_text(block)
-    # The name (and what sits on its line) is chrome of the block, not what was written.
-    if text.startswith(author):
-        text = text[len(author):].strip()
+    text = _body_text(block, name_node)
     if len(text) < 2:
         return None
     return {"id": block.get("id"), "author": author, "text": text, "parent_id": None, "quotes": [], "url": None}
+
+
+def _body_text(block, name_node):
+    """The longest element named like a body that is apart from the name; else the block's
+    text without the name."""
+    around_name = set(map(id, name_node.parents)) | {id(name_node)}
+    bodies = [
+        node for node in block.find_all(True)
+        if BODY_HINT.search(" ".join(node.get("class", []))) and id(node) not in around_name
+        and not any(id(d) == id(name_node) for d in node.descendants)
+    ]
+    if bodies:
+        return max((element_text(b) for b in bodies), key=len)
+    text = element_text(block)
+    author = clean_inline(name_node.get_text(" "))
+    return text[len(author):].strip() if text.startswith(author) else text
