@@ -147,13 +147,25 @@ def document(config):
         },
         "PostScores": {
             "type": "object",
-            "required": ["id", "scores", "flags", "spans"],
+            "required": ["id", "scores", "flags", "spans", "quotes"],
             "properties": {
                 "id": {"type": "string"},
                 "scores": {"type": "object", "propertyNames": {"enum": list(ATTRIBUTES)},
                            "additionalProperties": probability},
                 "flags": {"type": "array", "items": {"type": "string", "enum": list(ATTRIBUTES)}},
                 "spans": {"type": "array", "items": _ref("Span")},
+                "quotes": {"type": "array", "items": _ref("QuoteScores"),
+                           "description": "Each quote's own scores, in the order sent; never counted in the post's."},
+            },
+        },
+        "QuoteScores": {
+            "type": "object",
+            "required": ["author", "scores", "flags"],
+            "properties": {
+                "author": {"type": ["string", "null"]},
+                "scores": {"type": "object", "propertyNames": {"enum": list(ATTRIBUTES)},
+                           "additionalProperties": probability},
+                "flags": {"type": "array", "items": {"type": "string", "enum": list(ATTRIBUTES)}},
             },
         },
         "ScoreResponse": {

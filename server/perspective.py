@@ -13,9 +13,9 @@ its shape and error types. Where we differ, on purpose:
 - `context.entries` is used: the entries become the thread before the comment (the
   first one its opening post, the last its parent), so OFF_TOPIC means something.
   Google ignored context.
-- spanScores: the sentences that drove an attribute over the model's threshold; where
-  none did, one span over the whole comment with the summary score. Offsets are UTF-16
-  code units, as Google's were (what JavaScript's string indexes count).
+- spanScores: every sentence with its own score, as Perspective gave; OFF_TOPIC, which
+  judges a whole post, gets one span over the whole comment with the summary score.
+  Offsets are UTF-16 code units, as Google's were (what JavaScript's indexes count).
 - English only, and not detected: `languages` without English gets
   LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE; the response always says `["en"]`.
 - Nothing is stored, whatever `doNotStore` says; suggestscore is accepted and dropped.
@@ -67,7 +67,10 @@ def analyze():
     token = _optional_strings(body)
 
     thread = _thread(text, body.get("context"))
-    result = scoring.get_scorer().score_thread(thread)[-1]
+    names = _needed([name for _, name, _ in requested])
+    # Threshold 0 makes the scorer return every sentence as a span with its own score:
+    # Perspective's per-sentence spanScores.
+    result = scoring.get_scorer().score_thread(thread, attributes=names, thresholds={n: 0.0 for n in names})[-1]
     count_posts(1)
     scores = {}
     for key, name, threshold in requested:
@@ -111,22 +114,39 @@ def suggestscore():
     return {"clientToken": token} if token is not None else {}
 
 
+def _needed(names):
+    """Our attributes to score for the names asked (SEVERE_TOXICITY needs its parts)."""
+    wanted = {n for n in names if n != SEVERE_TOXICITY}
+    if SEVERE_TOXICITY in names:
+        wanted |= {"toxicity", *SEVERE_COMPONENTS}
+    return sorted(wanted)
+
+
 def attribute_score(name, result, text):
-    """(summary score, [(begin, end, score)] in code points) for one of our names or SEVERE_TOXICITY."""
+    """(summary score, [(begin, end, score)] in code points) for one of our names or SEVERE_TOXICITY.
+
+    Spans are the scorer's sentences; an attribute without any (off_topic, which judges a
+    whole post) gets one span over the whole comment with its summary score.
+    """
     if name == SEVERE_TOXICITY:
-        factor = max(float(result["scores"][c]) for c in SEVERE_COMPONENTS)
-        summary = float(result["scores"]["toxicity"]) * factor
-        spans = [(b, e, v * factor) for b, e, v in _spans(result, "toxicity")]
+        summary = _severe(result["scores"]["toxicity"], [result["scores"][c] for c in SEVERE_COMPONENTS])
+        parts = {a: _spans(result, a) for a in ("toxicity", *SEVERE_COMPONENTS)}
+        spans = [
+            (b, e, _severe(v, [parts[c].get((b, e), result["scores"][c]) for c in SEVERE_COMPONENTS]))
+            for (b, e), v in parts["toxicity"].items()
+        ]
     else:
         summary = float(result["scores"][name])
-        spans = _spans(result, name)
+        spans = [(b, e, v) for (b, e), v in _spans(result, name).items()]
     return summary, spans or [(0, len(text), summary)]
 
 
+def _severe(toxicity, components):
+    return float(toxicity) * max(float(c) for c in components)
+
+
 def _spans(result, name):
-    return [
-        (int(s["begin"]), int(s["end"]), float(s["score"])) for s in result.get("spans", []) if s["attribute"] == name
-    ]
+    return {(int(s["begin"]), int(s["end"])): float(s["score"]) for s in result["spans"] if s["attribute"] == name}
 
 
 def _comment_text(body):

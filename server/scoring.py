@@ -82,24 +82,35 @@ def model_info(scorer):
 
 
 def score_thread(thread, attributes, thresholds):
-    """Score a validated thread and keep what the client asked for.
+    """Score a validated thread with the server's thresholds.
 
     In: `thread` as `models.Scorer.score_thread` takes it; `attributes`, the names asked
-    for, in order; `thresholds`, attribute -> flag threshold (the server's config).
+    for; `thresholds`, attribute -> flag threshold (the server's config).
     Out: one dict per post, in order: `id`, `scores` (the asked attributes), `flags` (those
-    at or over their threshold), `spans` (for flagged attributes only, so a highlight
-    always explains a flag).
+    at or over their threshold), `spans` (the sentences behind each flag) and `quotes`
+    (each quote's own scores and flags: quoted text never counts against the post).
     """
-    results = get_scorer().score_thread(thread)
-    return [_keep(result, post["id"], attributes, thresholds) for result, post in zip(results, thread["posts"])]
+    results = get_scorer().score_thread(thread, attributes=attributes, thresholds=thresholds)
+    return [_plain(result, post["id"], attributes) for result, post in zip(results, thread["posts"])]
 
 
-def _keep(result, post_id, attributes, thresholds):
-    scores = {name: float(result["scores"][name]) for name in attributes}
-    flags = [name for name in attributes if scores[name] >= thresholds[name]]
-    spans = [
-        {"begin": int(s["begin"]), "end": int(s["end"]), "attribute": s["attribute"], "score": float(s["score"])}
-        for s in result.get("spans", [])
-        if s["attribute"] in flags
-    ]
-    return {"id": post_id, "scores": scores, "flags": flags, "spans": spans}
+def _plain(result, post_id, attributes):
+    # Only JSON-native values leave the service, whatever number types the scorer used.
+    return {
+        "id": post_id,
+        "scores": {name: float(result["scores"][name]) for name in attributes},
+        "flags": [name for name in result["flags"] if name in attributes],
+        "spans": [
+            {"begin": int(s["begin"]), "end": int(s["end"]), "attribute": s["attribute"], "score": float(s["score"])}
+            for s in result["spans"]
+            if s["attribute"] in attributes
+        ],
+        "quotes": [
+            {
+                "author": quote.get("author"),
+                "scores": {name: float(v) for name, v in quote["scores"].items() if name in attributes},
+                "flags": [name for name in quote["flags"] if name in attributes],
+            }
+            for quote in result.get("quotes", [])
+        ],
+    }

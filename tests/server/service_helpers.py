@@ -6,11 +6,12 @@ from models import ATTRIBUTES, DEFAULT_THRESHOLDS
 
 
 class FakeScorer:
-    """Scores by keywords, with sentence spans, as `models.Scorer` promises to.
+    """Scores by keywords, with the contract of `models.Scorer.score_thread`.
 
-    A post containing a word from TRIGGERS scores 0.9 on that attribute (0.05 otherwise),
-    with a span over each sentence that holds the word. `threads` records what it was
-    given, so tests can see how the service built the thread.
+    A sentence containing a word from TRIGGERS scores 0.9 on that attribute (0.05
+    otherwise); a post scores its worst sentence. Flags and per-sentence spans follow the
+    thresholds given, quotes are scored apart, off_topic gets no spans, as the real
+    scorer does. `threads` records what it was given.
     """
 
     TRIGGERS = {
@@ -26,25 +27,34 @@ class FakeScorer:
     def __init__(self):
         self.threads = []
 
-    def score_thread(self, thread):
+    def score_thread(self, thread, attributes=None, thresholds=None):
         self.threads.append(thread)
-        return [self._score(post) for post in thread["posts"]]
+        wanted = list(attributes or ATTRIBUTES)
+        limits = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
+        results = []
+        for post in thread["posts"]:
+            result = {"id": post["id"], **self._score(post["text"], wanted, limits)}
+            result["quotes"] = [
+                {"author": q.get("author"), **self._score(q["text"], [a for a in wanted if a != "off_topic"], limits)}
+                for q in post.get("quotes") or []
+            ]
+            for quote in result["quotes"]:
+                del quote["spans"]
+            results.append(result)
+        return results
 
-    def score_texts(self, texts):
-        return [self._score({"id": str(i), "text": t}) for i, t in enumerate(texts)]
-
-    def _score(self, post):
-        text = post["text"]
+    def _score(self, text, wanted, limits):
+        sentences = [(m.start(), m.end()) for m in re.finditer(r"[^.!?\s][^.!?]*[.!?]?", text)] or [(0, len(text))]
         scores, spans = {}, []
-        for name in ATTRIBUTES:
+        for name in wanted:
             words = self.TRIGGERS.get(name, ())
-            scores[name] = 0.9 if any(w in text.lower() for w in words) else 0.05
-            if scores[name] >= DEFAULT_THRESHOLDS[name]:
-                for m in re.finditer(r"[^.!?]+[.!?]?", text):
-                    if any(w in m.group().lower() for w in words):
-                        spans.append({"begin": m.start(), "end": m.end(), "attribute": name, "score": 0.95})
-        flags = [n for n in ATTRIBUTES if scores[n] >= DEFAULT_THRESHOLDS[n]]
-        return {"id": post["id"], "scores": scores, "flags": flags, "spans": spans}
+            per_sentence = [0.9 if any(w in text[b:e].lower() for w in words) else 0.05 for b, e in sentences]
+            scores[name] = max(per_sentence)
+            if scores[name] >= limits[name] and name != "off_topic":
+                spans += [{"begin": b, "end": e, "attribute": name, "score": p}
+                          for (b, e), p in zip(sentences, per_sentence) if p >= limits[name]]
+        flags = [n for n in wanted if scores[n] >= limits[n]]
+        return {"scores": scores, "flags": flags, "spans": spans}
 
 
 def assert_error(response, status, *fragments):
