@@ -32,7 +32,8 @@ CITATION = re.compile(r"^(?:(?P<when>[^,]{1,40}), )?(?P<author>[^,]{1,40}?) (?:s
 NOT_A_NAME = {
     "agreed", "thanks", "thank you", "yes", "no", "exactly", "indeed", "lol", "same", "this",
     "hi", "hello", "great", "nice", "ok", "okay", "wow", "correct", "true", "absolutely", "edit",
-    "update", "bump", "quote", "spoiler",
+    "update", "bump", "quote", "spoiler", "hmm", "ha", "haha", "meh", "ugh", "well", "so", "also", "sure",
+    "nope", "yep", "yeah", "wrong", "why", "what", "how", "really", "+1",
 }
 MIN_REPEATS = 3
 
@@ -150,6 +151,8 @@ def _looks_like_name(line):
     if not line or len(line) > 32 or line.lower() in NOT_A_NAME or re.search(r"[.!?,:;\"]$", line):
         return False
     words = line.split()
+    if len(words) == 1:
+        return re.fullmatch(r"[\w.@-]+", line) is not None  # usernames are often one lower-case word
     return len(words) <= 4 and all(w[0].isupper() or w[0].isdigit() or w[0] in "_@" for w in words)
 
 
