@@ -237,23 +237,27 @@ class Scorer:
         if not posts:
             return []
         title = (thread.get("title") or "").strip()
-        extra = [title] if title else []
-        extra += [" ".join(q.get("text") or "" for q in p.get("quotes") or []) for p in posts]
+        quoted = {i: " ".join(q.get("text") or "" for q in p["quotes"]) for i, p in enumerate(posts) if p.get("quotes")}
+        extra = ([title] if title else []) + list(quoted.values())
         extra_emb = self.embed(extra) if extra else np.zeros((0, 384))
         title_emb = extra_emb[0] if title else None
-        quote_emb = extra_emb[1:] if title else extra_emb
+        quote_emb = dict(zip(quoted, extra_emb[1:] if title else extra_emb))
         by_id = {p.get("id"): i for i, p in enumerate(posts)}
         opening = encoded[0].embedding
         out = []
         for i, (post, enc) in enumerate(zip(posts, encoded)):
             parent = by_id.get(post.get("parent_id"))
             parent_emb = encoded[parent].embedding if parent is not None and parent != i else None
-            if parent_emb is None and post.get("quotes"):
-                parent_emb = quote_emb[i]  # a reply to a quote is judged against what it quotes
             previous = np.array([encoded[j].embedding for j in range(max(1, i - MAX_PREVIOUS), i)]) if i > 1 else None
             words = len((post.get("text") or "").split())
             f = feature_vector(enc.embedding, words, title_emb, opening, parent_emb, previous, self._ack)
-            out.append(float(sigmoid(f @ self._off_coef + self._off_intercept)))
+            p = float(sigmoid(f @ self._off_coef + self._off_intercept))
+            if post.get("quotes"):
+                # A reply is also judged against what it quotes, as if that were its parent;
+                # the lower of the two readings stands, so quoting can never raise off_topic.
+                f = feature_vector(enc.embedding, words, title_emb, opening, quote_emb[i], previous, self._ack)
+                p = min(p, float(sigmoid(f @ self._off_coef + self._off_intercept)))
+            out.append(p)
         return out
 
     # --- arguments -------------------------------------------------------------------------

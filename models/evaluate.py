@@ -1,0 +1,280 @@
+"""The quality report: `python -m models.evaluate --data ../shared/data`.
+
+Writes `models/EVALUATION.md` and `models/evaluation.json`: the served model beside the
+frozen-encoder baseline on the public test files, each figure with the inputs it was
+measured on. Decision thresholds for F1 are chosen on each task's validation split, never
+on its test split. Nothing here trains or tunes anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import data as datasets
+from .attributes import ATTRIBUTES
+from .heads import HEAD_ATTRIBUTES
+
+MODELS_DIR = Path(__file__).resolve().parent
+REPO = MODELS_DIR.parent
+SEED_FILE = REPO.parent / "shared" / "seeds" / "police_community_modern_slavery_thread.txt"
+HARM = ("toxicity", "insult", "identity_attack", "profanity", "threat")
+
+TARGETS = {
+    "jigsaw.toxicity.auc": 0.95,
+    "jigsaw.insult.auc": 0.93,
+    "offensive.macro_f1": 0.80,
+    "hate.macro_f1": 0.58,
+    "irony.f1_ironic": 0.65,
+    "off_topic.injected.auc": 0.95,
+    "off_topic.cqa_bad_vs_good.auc": 0.85,
+    "identity.flagged_share": 0.03,
+}
+
+
+def roc_auc(labels, scores) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    labels = np.asarray(labels)
+    if labels.min() == labels.max():
+        return float("nan")
+    return float(roc_auc_score(labels, scores))
+
+
+def best_threshold(labels, scores, metric) -> float:
+    """The cut (from the validation scores themselves) that maximises `metric` on them."""
+    candidates = np.unique(np.quantile(scores, np.linspace(0.01, 0.99, 197)))
+    values = [metric(labels, (scores >= c).astype(int)) for c in candidates]
+    return float(candidates[int(np.argmax(values))])
+
+
+def macro_f1(y, p):
+    from sklearn.metrics import f1_score
+
+    return f1_score(y, p, average="macro", zero_division=0)
+
+
+def positive_f1(y, p):
+    from sklearn.metrics import f1_score
+
+    return f1_score(y, p, zero_division=0)
+
+
+def score_column(scorer, examples, attribute) -> np.ndarray:
+    results = scorer.score_texts([e.text for e in examples], attributes=[attribute])
+    return np.array([r["scores"][attribute] for r in results])
+
+
+def evaluate_classification(scorer, data_dir: Path) -> dict:
+    out = {}
+    jig = datasets.load_jigsaw(data_dir, "test")
+    results = scorer.score_texts([e.text for e in jig], attributes=list(HARM))
+    for attr in HARM:
+        y = [e.labels[attr] for e in jig]
+        out[f"jigsaw.{attr}.auc"] = roc_auc(y, [r["scores"][attr] for r in results])
+    out["jigsaw.rows"] = len(jig)
+
+    tasks = [
+        ("offensive", datasets.load_offensive, "toxicity", macro_f1, "macro_f1"),
+        ("hate", datasets.load_hate, "identity_attack", macro_f1, "macro_f1"),
+        ("irony", datasets.load_irony, "sarcasm", positive_f1, "f1_ironic"),
+    ]
+    for name, loader, attr, metric, metric_name in tasks:
+        val, test = loader(data_dir, "val"), loader(data_dir, "test")
+        sv, st = score_column(scorer, val, attr), score_column(scorer, test, attr)
+        yv, yt = np.array([e.labels[attr] for e in val]), np.array([e.labels[attr] for e in test])
+        cut = best_threshold(yv, sv, metric)
+        out[f"{name}.{metric_name}"] = float(metric(yt, (st >= cut).astype(int)))
+        out[f"{name}.{metric_name}_at_default_threshold"] = float(metric(yt, (st >= scorer.thresholds[attr]).astype(int)))
+        out[f"{name}.threshold_from_val"] = cut
+        out[f"{name}.auc"] = roc_auc(yt, st)
+        out[f"{name}.predicted_positive_share"] = float((st >= cut).mean())
+        out[f"{name}.true_positive_share"] = float(yt.mean())
+        out[f"{name}.rows"] = len(test)
+
+    emotion = datasets.load_emotion(data_dir, "test")
+    out["emotion_anger.hostility.auc"] = roc_auc([e.labels["hostility"] for e in emotion], score_column(scorer, emotion, "hostility"))
+    sentiment = datasets.load_sentiment(data_dir, "val")
+    out["sentiment_val.negativity.auc"] = roc_auc([e.labels["negativity"] for e in sentiment], score_column(scorer, sentiment, "negativity"))
+    return out
+
+
+def evaluate_identity(scorer) -> dict:
+    from .identity import evaluation_set
+
+    rows = evaluation_set()
+    results = scorer.score_texts([r["text"] for r in rows], attributes=list(HARM))
+    flagged = [bool(set(r["flags"]) & set(HARM)) for r in results]
+    attack = [r["scores"]["identity_attack"] for r in results]
+    by_identity: dict[str, list[bool]] = {}
+    for row, f in zip(rows, flagged):
+        by_identity.setdefault(row["identity"], []).append(f)
+    worst = sorted(((sum(v) / len(v), k) for k, v in by_identity.items()), reverse=True)[:5]
+    probe = next((r for row, r in zip(rows, results) if row["text"] == "I am a proud gay Muslim woman."), None)
+    return {
+        "identity.sentences": len(rows),
+        "identity.identities": len(by_identity),
+        "identity.flagged_share": float(np.mean(flagged)),
+        "identity.identity_attack_flagged_share": float(np.mean([a >= scorer.thresholds["identity_attack"] for a in attack])),
+        "identity.identity_attack_mean": float(np.mean(attack)),
+        "identity.worst_identities": [{"identity": k, "flagged_share": s} for s, k in worst],
+        "identity.probe_gay_muslim_woman": probe["scores"] if probe else None,
+    }
+
+
+def evaluate_offtopic(scorer, data_dir: Path, seed: int) -> dict:
+    """Held-out CQA dev threads: injected foreign replies, and Bad vs Good replies."""
+    from . import threads
+    from .offtopic import examples_features
+
+    dev = threads.load_cqa(data_dir, "dev")
+    examples = threads.offtopic_examples(dev, seed, acks="eval")
+    cache: dict[str, np.ndarray] = {}
+
+    def embed(texts):
+        missing = [t for t in texts if t not in cache]
+        if missing:
+            cache.update(zip(missing, scorer.embed(missing)))
+        return np.array([cache[t] for t in texts])
+
+    x = examples_features(examples, embed, scorer._ack)
+    p = 1.0 / (1.0 + np.exp(-(x @ scorer._off_coef + scorer._off_intercept)))
+    cosine = 1.0 - x[:, 0]  # plain baseline: 1 - cosine to the opening post
+    out = {}
+    for kind, sel in {
+        "injected": [e["kind"] == "injected" for e in examples],
+        "cqa_bad_vs_good": [e["kind"] in ("cqa_bad", "cqa_good") for e in examples],
+    }.items():
+        sel = np.array(sel)
+        y = np.array([e["label"] for e in examples])[sel]
+        out[f"off_topic.{kind}.auc"] = roc_auc(y, p[sel])
+        out[f"off_topic.{kind}.cosine_baseline_auc"] = roc_auc(y, cosine[sel])
+        out[f"off_topic.{kind}.rows"] = int(sel.sum())
+    acks = np.array([e["kind"] == "ack" for e in examples])
+    out["off_topic.acks_eval.flagged_share"] = float((p[acks] >= scorer.thresholds["off_topic"]).mean()) if acks.any() else float("nan")
+    out["off_topic.acks_eval.rows"] = int(acks.sum())
+    return out
+
+
+def seed_thread(weights_dir: Path | None) -> list[dict] | str:
+    """The first users' thread, split by the batch extractor and scored by the served model.
+
+    Runs the batch command in a subprocess: models/ stays free of flask, and the report
+    shows exactly what a moderator running the command would get.
+    """
+    if not SEED_FILE.is_file():
+        return f"{SEED_FILE} is absent"
+    if weights_dir is not None:
+        return "skipped: the batch command serves the committed weights only"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "seed.json"
+        proc = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "server", "score", str(SEED_FILE), "-o", str(out), "-f", "json", "--no-progress"],
+            cwd=REPO, capture_output=True, text=True,
+        )
+        if proc.returncode != 0 or not out.is_file():
+            return f"batch command failed: {proc.stderr.strip()[-500:]}"
+        report = json.loads(out.read_text())
+    threads = report.get("threads") or report.get("results") or []
+    if not threads:
+        return "batch command found no thread"
+    return threads[0].get("posts", [])
+
+
+def fmt(v) -> str:
+    if isinstance(v, float):
+        return "n/a" if np.isnan(v) else f"{v:.3f}"
+    return str(v)
+
+
+def write_report(path: Path, results: dict, seed_posts, command: str, seconds: float) -> None:
+    tuned, base = results["tuned"], results["baseline"]
+    lines = [
+        "# Modlens evaluation report",
+        "",
+        f"Generated by `{command}` in {seconds:.0f} s on {time.strftime('%Y-%m-%d')}. Model: "
+        f"`{results['model']['name']}` version {results['model']['version']}, weights sha256 `{results['model']['sha256'][:16]}…`.",
+        "Baseline: the same pretrained encoder frozen, with logistic heads fitted on the same training rows "
+        "(`models/train.py:fit_baseline`), calibrated and scored the same way.",
+        "F1 thresholds are chosen on each task's validation split; test files are read only here.",
+        "",
+        "## Targets",
+        "",
+        "| measure | target | fine-tuned (served) | frozen baseline | met |",
+        "|---|---|---|---|---|",
+    ]
+    for key, target in TARGETS.items():
+        t, b = tuned.get(key), base.get(key)
+        better_low = key == "identity.flagged_share"
+        met = (t <= target) if better_low else (t >= target)
+        gap = "" if met else f" (short by {abs(t - target):.3f})"
+        lines.append(f"| {key} | {'<=' if better_low else '>='} {target} | {fmt(t)} | {fmt(b)} | {'yes' if met else 'no' + gap} |")
+    lines += ["", "## Every figure", "", "| measure | fine-tuned (served) | frozen baseline |", "|---|---|---|"]
+    for key in tuned:
+        if isinstance(tuned[key], (list, dict)) or tuned[key] is None:
+            continue
+        lines.append(f"| {key} | {fmt(tuned[key])} | {fmt(base.get(key, ''))} |")
+    lines += ["", "Identities most often flagged (served model): " + ", ".join(
+        f"{w['identity']} {w['flagged_share']:.2f}" for w in tuned["identity.worst_identities"]) + "."]
+    probe = tuned.get("identity.probe_gay_muslim_woman")
+    if probe:
+        lines.append("\"I am a proud gay Muslim woman.\": " + ", ".join(f"{k} {v:.3f}" for k, v in probe.items()) + " (tox-block's Jigsaw BiLSTM: toxicity 0.74).")
+    lines += ["", "## The seed thread (`../shared/seeds/`), scored by the batch command", ""]
+    if isinstance(seed_posts, str):
+        lines.append(seed_posts)
+    else:
+        lines += ["| # | author | start of text | flags | " + " | ".join(ATTRIBUTES) + " |", "|---|---|---|---|" + "---|" * len(ATTRIBUTES)]
+        for i, post in enumerate(seed_posts, 1):
+            scores = post.get("scores", {})
+            text = (post.get("text") or "").replace("\n", " ").replace("|", "/")[:70]
+            lines.append(f"| {i} | {post.get('author') or ''} | {text} | {', '.join(post.get('flags', [])) or '-'} | "
+                         + " | ".join(fmt(scores.get(a, float('nan'))) for a in ATTRIBUTES) + " |")
+        lines += ["", "A moderator's reading of these scores is in `models/MODEL_CARD.md` (Seed thread)."]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA_DIR)
+    parser.add_argument("--weights", type=Path, default=None, help="weights folder (default: the committed ones)")
+    parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder for EVALUATION.md and evaluation.json")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    if not args.data.is_dir():
+        parser.error(f"{args.data} is not a folder: pass --data PATH to the shared data")
+    import torch
+
+    from .scorer import Scorer
+
+    torch.set_num_threads(2)
+    started = time.time()
+    results = {}
+    for variant in ("tuned", "baseline"):
+        scorer = Scorer.load(args.weights, variant=variant)
+        part = {}
+        part.update(evaluate_classification(scorer, args.data))
+        part.update(evaluate_identity(scorer))
+        part.update(evaluate_offtopic(scorer, args.data, args.seed))
+        results[variant] = part
+        if variant == "tuned":
+            results["model"] = scorer.model_info
+        print(f"{variant}: done in {time.time() - started:.0f}s", file=sys.stderr)
+    seed_posts = seed_thread(args.weights)
+    results["seed_thread"] = seed_posts
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "evaluation.json").write_text(json.dumps(results, indent=2, default=float) + "\n")
+    command = "python -m models.evaluate --data ../shared/data" + (f" --weights {args.weights}" if args.weights else "")
+    write_report(args.out / "EVALUATION.md", results, seed_posts, command, time.time() - started)
+    print((args.out / "EVALUATION.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
