@@ -75,7 +75,7 @@ def _read_file(path, batch, pages, engine):
 def _read_zip(path, data, batch, pages, engine):
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        members = sorted(m for m in archive.infolist() if not m.is_dir())
+        members = [m for m in archive.infolist() if not m.is_dir()]
     except zipfile.BadZipFile as error:
         batch.fail(path, f"not a readable zip archive: {error}")
         return
