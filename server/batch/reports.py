@@ -83,12 +83,17 @@ def write_csv_rows(records, writer):
 
 def render_html(records, errors, model):
     template = _env.get_template("report.html")
-    threads = [_html_thread(record) for record in records]
+    threads = [html_thread(record) for record in records]
     data = {"model": model, "threads": records, "errors": errors}
     return template.render(threads=threads, errors=errors, model=model, data=data, attributes=ATTRIBUTES)
 
 
-def _html_thread(record):
+def render_upload_page(**context):
+    """The service's root page: the upload form, and a report when one was just scored."""
+    return _env.get_template("upload.html").render(attributes=ATTRIBUTES, **context)
+
+
+def html_thread(record):
     """What the template shows of a thread: posts worst first, each with text segments."""
     order = {post["id"]: n for n, post in enumerate(record["posts"], start=1)}
     posts = []

@@ -6,16 +6,16 @@ never written to disk and never logged. Its size is capped by BATCH_UPLOAD_MAX_B
 
 import hmac
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
 
 from .. import auth
 from ..errors import APIError
 from ..scoring import get_scorer
 from .inputs import load_upload
-from .reports import _html_thread
+from .reports import html_thread, render_upload_page
 from .runner import score_local
 
-bp = Blueprint("batch", __name__, template_folder="templates")
+bp = Blueprint("batch", __name__)
 
 
 @bp.get("/")
@@ -51,13 +51,12 @@ def upload_report():
         else:
             records.append(record)
     model = records[0]["model"] if records else None
-    return _page(threads=[_html_thread(r) for r in records], errors=errors, model=model)
+    return _page(threads=[html_thread(r) for r in records], errors=errors, model=model)
 
 
 def _page(**context):
     context.setdefault("errors", [])
-    return render_template(
-        "upload.html",
+    return render_upload_page(
         limit_kb=current_app.config["BATCH_UPLOAD_MAX_BYTES"] // 1024,
         needs_key=bool(current_app.config.get("API_KEY_HASHES")),
         **context,
