@@ -55,7 +55,10 @@ def score_command(paths, output, fmt, resume, scheduler, attributes, engine, pro
         outcomes = iter(())
     elif scheduler:
         loader = current_app.config.get("BATCH_SCORER_LOADER", DEFAULT_LOADER)
-        outcomes = score_on_cluster(todo, scheduler, loader=loader, attributes=wanted, thresholds=thresholds)
+        try:
+            outcomes = score_on_cluster(todo, scheduler, loader=loader, attributes=wanted, thresholds=thresholds)
+        except OSError as error:
+            raise click.ClickException(f"cannot reach the Dask scheduler at {scheduler}: {error}") from None
     else:
         outcomes = score_local(todo, _local_scorer(), attributes=wanted, thresholds=thresholds)
 

@@ -94,10 +94,19 @@ def score_local(threads, scorer, attributes=None, thresholds=None):
 
 
 def score_on_cluster(threads, address, loader=DEFAULT_LOADER, attributes=None, thresholds=None):
-    """As score_local, with the threads scored on the Dask cluster at `address`."""
+    """As score_local, with the threads scored on the Dask cluster at `address`.
+
+    Connects at once (raising OSError when the scheduler cannot be reached), then returns
+    the outcomes as a generator that closes the connection when drained.
+    """
     from distributed import Client
 
-    with Client(address) as client:
+    client = Client(address)
+    return _cluster_outcomes(client, threads, loader, attributes, thresholds)
+
+
+def _cluster_outcomes(client, threads, loader, attributes, thresholds):
+    with client:
         # pure=False: two identical threads are still two tasks, each with its own result.
         futures = client.map(score_on_worker, threads, loader=loader, attributes=attributes,
                              thresholds=thresholds, pure=False)
