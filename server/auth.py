@@ -47,7 +47,7 @@ def init_app(app):
 def check_request():
     hashes = current_app.config["API_KEY_HASHES"]
     if not hashes:
-        _check_local()
+        check_local()
         return
     if request.method == "OPTIONS":
         return  # a CORS preflight carries no credentials by design; it scores nothing
@@ -60,14 +60,19 @@ def check_request():
             "an API key is required: send Authorization: Bearer KEY or X-API-Key: KEY", 401,
             headers={"WWW-Authenticate": 'Bearer realm="modlens"'},
         )
+    if not key_is_valid(key):
+        raise APIError("the API key is not valid", 401, headers={"WWW-Authenticate": 'Bearer realm="modlens", error="invalid_token"'})
+
+
+def key_is_valid(key):
+    """Whether `key` is one of the configured keys, compared by hash in constant time."""
     digest = hash_key(key)
     # Compare with every configured hash, without stopping early, so timing says nothing
     # about which key (if any) came close.
     matched = False
-    for known in hashes:
+    for known in current_app.config["API_KEY_HASHES"]:
         matched |= hmac.compare_digest(digest, known)
-    if not matched:
-        raise APIError("the API key is not valid", 401, headers={"WWW-Authenticate": 'Bearer realm="modlens", error="invalid_token"'})
+    return matched
 
 
 def presented_key(allow_query=False):
@@ -83,7 +88,8 @@ def presented_key(allow_query=False):
     return None
 
 
-def _check_local():
+def check_local():
+    """Refuse (403) a request from beyond this machine; for a server without keys."""
     forwarded = current_app.config["TRUSTED_PROXIES"] == 0 and any(h in request.headers for h in _FORWARDING_HEADERS)
     if forwarded or not is_loopback(request.remote_addr):
         raise APIError(
@@ -104,3 +110,7 @@ def is_loopback(address):
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return ip.is_loopback
+
+
+# The upload page (server/batch/views.py) calls the earlier private name.
+_check_local = check_local

@@ -45,6 +45,10 @@ def _errors(*codes):
     return {str(code): _resp(names[code]) for code in codes}
 
 
+def _html(description):
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
 def _json_body(schema_name):
     return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
 
@@ -337,6 +341,32 @@ def document(config):
                                   "content": {"text/plain": {"schema": {"type": "string"}}}},
                           **_errors(401, 403)},
         }},
+        "/": {
+            "get": {
+                "summary": "The upload page: score one saved thread page or text copy in the browser.",
+                "operationId": "uploadForm", "security": [],
+                "responses": {"200": _html("The form."), **_errors(403)},
+            },
+            "post": {
+                "summary": "Score an uploaded saved thread and show its report (nothing is stored).",
+                "operationId": "uploadReport", "security": [],
+                "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"},
+                                   "key": {"type": "string", "description": "The API key, where one is configured."}},
+                }}}},
+                "responses": {
+                    "200": _html("The report."),
+                    "400": _html("No file was chosen."),
+                    "413": {"description": "The file or the body is over the limit.",
+                            "content": {"text/html": {"schema": {"type": "string"}},
+                                        "application/json": {"schema": error}}},
+                    "422": _html("No thread could be read from the file."),
+                    "503": _html("The model is not loaded yet."),
+                    **_errors(401, 403),
+                },
+            },
+        },
         "/openapi.json": {"get": {
             "summary": "This document.", "operationId": "openapi", "security": [],
             "responses": {"200": _json({"type": "object"}, "OpenAPI 3.1."), **_errors(403)},
