@@ -42,17 +42,25 @@ graceful_timeout = 30
 # Behind a proxy or load balancer that keeps connections open between requests.
 keepalive = 5
 
+# Gunicorn 25+ opens a control socket at one fixed path per user by default; two
+# servers on one machine (the tests, the extension's end-to-end run) would contend for
+# it, and nothing here drives gunicornc. Older gunicorns ignore the setting.
+control_socket_disable = True
+
 # Gunicorn's access log prints the URL, and Perspective clients put their key in the
 # query string: keep it off; the app logs its own line per request (id, route, status,
 # counts, time), never a key or a text.
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("MODLENS_LOG_LEVEL", "info")
+# Gunicorn merges this over its own defaults key by key, so "root" must be restated to
+# name a handler defined here.
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
         "modlens": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
         "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
