@@ -36,15 +36,23 @@
     return out;
   }
 
+  /**
+   * A lone UTF-16 surrogate is not text, and the server refuses the whole request for
+   * one; U+FFFD takes its place, one unit for one, so span offsets still line up.
+   */
+  function wellFormed(text) {
+    return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  }
+
   function requestPost(post) {
     return {
       id: String(post.id),
-      author: String(post.author || ''),
-      text: clipToBytes(String(post.text || ''), MAX_TEXT_BYTES),
+      author: wellFormed(String(post.author || '')),
+      text: clipToBytes(wellFormed(String(post.text || '')), MAX_TEXT_BYTES),
       parent_id: post.parentId == null ? null : String(post.parentId),
       quotes: (post.quotes || []).slice(0, MAX_QUOTES_PER_POST).map((quote) => ({
         author: String(quote.author || ''),
-        text: clipToBytes(String(quote.text || ''), MAX_TEXT_BYTES),
+        text: clipToBytes(wellFormed(String(quote.text || '')), MAX_TEXT_BYTES),
       })),
     };
   }
@@ -55,8 +63,11 @@
    * only context when it was already scored.
    */
   function buildScoreRequests({ thread, posts, openingPost, attributes }) {
-    const opening = openingPost ? requestPost(openingPost) : null;
-    const rest = posts.map(requestPost).filter((post) => !opening || post.id !== opening.id);
+    // A post of nothing but a quote has no words of its own to score, and the server
+    // refuses a blank text; it is left out (it gets no badge).
+    const hasText = (post) => post.text.trim() !== '';
+    const opening = openingPost && hasText(requestPost(openingPost)) ? requestPost(openingPost) : null;
+    const rest = posts.map(requestPost).filter((post) => hasText(post) && (!opening || post.id !== opening.id));
     if (!opening && rest.length === 0) return [];
     const chunkSize = MAX_POSTS_PER_REQUEST - (opening ? 1 : 0);
     const threadFields = { title: String(thread.title || ''), url: String(thread.url || ''), site: String(thread.site || '') };

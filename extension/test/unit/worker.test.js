@@ -207,3 +207,15 @@ test('a post over the server\'s 20 KB limit is clipped by UTF-8 bytes, never mid
   assert.equal(clipped, '😀'.repeat(5120));
   assert.equal(clipToBytes('short', 20), 'short');
 });
+
+test('posts the server would refuse are made sendable: quote-only posts left out, lone surrogates replaced', () => {
+  const { buildScoreRequests } = workerGlobal().Modlens.scoringClient;
+  const quoteOnly = { id: '2', author: 'b', text: '  ', quotes: [{ author: 'a', text: 'hi' }] };
+  const broken = { id: '3', author: 'c\uD800', text: 'half a pair \uDC00 here', quotes: [] };
+  const [body] = buildScoreRequests({ thread, posts: [posts[0], quoteOnly, broken], openingPost: posts[0], attributes: null });
+  assert.deepEqual(JSON.parse(JSON.stringify(body.posts.map((p) => p.id))), ['1', '3']);
+  assert.equal(body.posts[1].text, 'half a pair \uFFFD here');
+  assert.equal(body.posts[1].text.length, broken.text.length, 'offsets keep their places');
+  assert.equal(body.posts[1].author, 'c\uFFFD');
+  assert.equal(buildScoreRequests({ thread, posts: [quoteOnly], openingPost: quoteOnly, attributes: null }).length, 0);
+});
