@@ -75,6 +75,12 @@ def worker_scorer(loader):
         return _worker_scorers[loader]
 
 
+def preload(loader=DEFAULT_LOADER):
+    """Load this worker's scorer now (e.g. `client.run(preload)` before timing a run)."""
+    worker_scorer(loader)
+    return True
+
+
 def score_on_worker(thread, loader, attributes, thresholds):
     scorer = worker_scorer(loader)
     scored = scorer.score_thread(scoring_payload(thread), attributes=attributes, thresholds=thresholds)
