@@ -44,6 +44,10 @@ DEFAULTS = {
     "RATE_LIMIT": "300 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
+    # A shared store that is down must not turn every request into a 500: count in
+    # memory until it is back.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_ENABLED": True,
     # How many proxies in front of the service set X-Forwarded-For; 0 trusts none.
     "TRUSTED_PROXIES": 0,

@@ -102,6 +102,9 @@ def document(config):
             "type": "object",
             "required": ["name", "version", "sha256"],
             "properties": {"name": {"type": "string"}, "version": {"type": "string"}, "sha256": {"type": "string"}},
+            "additionalProperties": {"type": "string"},
+            "description": "The exact model that scored: name, version, sha256 of the weights, and any further "
+                           "facts the scorer states (such as its precision).",
         },
         "Quote": {
             "type": "object",

@@ -76,9 +76,13 @@ def get_scorer():
 
 
 def model_info(scorer):
-    """The model's name, version and weights sha256, as every response names them."""
-    info = scorer.model_info
-    return {"name": str(info["name"]), "version": str(info["version"]), "sha256": str(info["sha256"])}
+    """What every response names: the model's name, version and weights sha256, and any
+    further facts the scorer gives (such as the precision it runs at), all as strings."""
+    info = {key: str(value) for key, value in dict(scorer.model_info).items()}
+    missing = {"name", "version", "sha256"} - set(info)
+    if missing:
+        raise RuntimeError(f"the scorer's model_info lacks {', '.join(sorted(missing))}")
+    return info
 
 
 def score_thread(thread, attributes, thresholds):

@@ -79,3 +79,27 @@ def test_attributes_list_names_descriptions_thresholds(real_client):
     listed = real_client.get("/v1/attributes").get_json()["attributes"]
     assert [a["name"] for a in listed] == list(ATTRIBUTES)
     assert all(a["description"] and a["threshold"] == DEFAULT_THRESHOLDS[a["name"]] for a in listed)
+
+
+ODD_TEXTS = [
+    "a",
+    "!!!",
+    "😀" * 50,
+    "\x00 nul byte",
+    "line\u2028separator\u2029paragraph",
+    "مرحبا بكم في المنتدى",
+    "e\u0301\u0301\u0301 combining marks",
+    "x" * 20_000,
+    "word " * 4_000,
+    "<script>alert(1)</script>",
+    "f*** y0u @$$h0le",
+    "\t\n  leading and trailing space \n",
+]
+
+
+def test_odd_texts_are_all_scored(real_client):
+    body = {"posts": [{"id": f"p{i}", "text": t, "quotes": [{"text": t[:100]}]} for i, t in enumerate(ODD_TEXTS)],
+            "span_offsets": "utf16"}
+    response = real_client.post("/v1/score", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert len(response.get_json()["posts"]) == len(ODD_TEXTS)
