@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from .inputs import load_inputs
-from .reports import FORMATS, done_thread_ids, write_jsonl_line, write_report
+from .reports import FORMATS, existing_records, write_jsonl_line, write_report
 from .runner import DEFAULT_LOADER, check_attributes, score_local, score_on_cluster
 
 
@@ -45,7 +45,10 @@ def score_command(paths, output, fmt, resume, scheduler, attributes, engine, pro
     for error in batch.errors:
         click.echo(f"not read: {error['source']}: {error['reason']}", err=True)
 
-    done = done_thread_ids(output, fmt) if resume else []
+    try:
+        done = existing_records(output, fmt) if resume else []
+    except ValueError as error:
+        raise click.ClickException(f"cannot resume from {output}: {error}") from None
     done_ids = {record["thread_id"] for record in done}
     todo = [t for t in batch.threads if t["thread_id"] not in done_ids]
     if done_ids:
@@ -62,7 +65,7 @@ def score_command(paths, output, fmt, resume, scheduler, attributes, engine, pro
     else:
         outcomes = score_local(todo, _local_scorer(), attributes=wanted, thresholds=thresholds)
 
-    scored, failures = _run(outcomes, todo, output, fmt, resume, progress)
+    scored, failures, interrupted = _run(outcomes, todo, output, fmt, resume, progress)
     model = scored[0]["model"] if scored else (done[0].get("model") if done else None)
     if fmt != "jsonl":
         _write_whole(output, done + scored, batch.errors + failures, fmt, model)
@@ -70,6 +73,9 @@ def score_command(paths, output, fmt, resume, scheduler, attributes, engine, pro
     seconds = time.monotonic() - started
     click.echo(f"scored {len(scored)} thread(s), {posts} post(s) in {seconds:.1f} s; "
                f"{len(batch.errors) + len(failures)} input(s) failed", err=True)
+    if interrupted:
+        click.echo("interrupted: what was scored is written; run again with --resume to go on", err=True)
+        sys.exit(130)
     if batch.errors or failures:
         sys.exit(1)
 
@@ -81,7 +87,7 @@ def _run(outcomes, todo, output, fmt, resume, progress):
     if fmt == "jsonl":
         stream = sys.stdout if output == "-" else open(output, "a" if resume else "w", encoding="utf-8")
     bar = tqdm(total=len(todo), unit="thread", file=sys.stderr, disable=not progress, dynamic_ncols=True)
-    posts = 0
+    posts, interrupted = 0, False
     try:
         for thread, record, reason in outcomes:
             bar.update(1)
@@ -94,11 +100,13 @@ def _run(outcomes, todo, output, fmt, resume, progress):
             bar.set_postfix(posts=posts, refresh=False)
             if stream is not None:
                 write_jsonl_line(record, stream)
+    except KeyboardInterrupt:
+        interrupted = True  # keep what was scored, so --resume can go on from it
     finally:
         bar.close()
         if stream is not None and stream is not sys.stdout:
             stream.close()
-    return scored, failures
+    return scored, failures, interrupted
 
 
 def _write_whole(output, records, errors, fmt, model):

@@ -133,8 +133,9 @@ def score_colour(score):
 _env.filters["score_colour"] = score_colour
 
 
-def done_thread_ids(path, fmt):
-    """Thread ids an existing output already holds, with those records (for --resume)."""
+def existing_records(path, fmt):
+    """The scored threads an existing report already holds (for --resume); raises
+    ValueError when the file is not a report of that format."""
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         return []
@@ -147,13 +148,20 @@ def done_thread_ids(path, fmt):
             except json.JSONDecodeError:
                 continue  # a line cut short by an interrupted run is scored again
         return records
-    if fmt == "json":
-        return json.loads(text).get("threads", [])
-    if fmt == "html":
-        found = EMBEDDED.search(text)
-        return json.loads(found.group(1)).get("threads", []) if found else []
+    try:
+        if fmt == "json":
+            return json.loads(text)["threads"]
+        if fmt == "html":
+            found = EMBEDDED.search(text)
+            if not found:
+                raise ValueError("no Modlens report data in it")
+            return json.loads(found.group(1))["threads"]
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"not a Modlens {fmt} report ({error})") from None
     if fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(text)))
+        if rows and not {"thread_id", "post_id", "text"} <= set(rows[0]):
+            raise ValueError("not a Modlens csv report (no thread_id, post_id, text columns)")
         return _records_from_csv(rows)
     raise ValueError(f"unknown format {fmt!r}")
 

@@ -119,10 +119,10 @@ def test_resume_skips_threads_already_in_the_output(score, hash_scorer, tmp_path
     assert result.exit_code == 0, result.output
     assert hash_scorer.calls == 2, "only the new thread is scored"
     assert "1 thread(s) already in" in result.stderr
-    from server.batch.reports import done_thread_ids
+    from server.batch.reports import existing_records
 
-    assert sorted(r["title"] for r in done_thread_ids(out, fmt)) == ["Kettle broken", "Kettle broken"]
-    assert len({r["thread_id"] for r in done_thread_ids(out, fmt)}) == 2
+    assert sorted(r["title"] for r in existing_records(out, fmt)) == ["Kettle broken", "Kettle broken"]
+    assert len({r["thread_id"] for r in existing_records(out, fmt)}) == 2
 
 
 def test_resume_needs_an_output_file(score, fixtures_dir):
@@ -176,3 +176,11 @@ def test_nothing_is_logged_of_what_is_scored(score, fixtures_dir, caplog):
     caplog.set_level("DEBUG")
     score(fixtures_dir / "ips.html")
     assert "kettle" not in caplog.text.lower()
+
+
+def test_resume_from_a_file_that_is_no_report(score, tmp_path, fixtures_dir):
+    out = tmp_path / "out.json"
+    out.write_text("my shopping list")
+    result = score(fixtures_dir / "ips.html", "-o", out, "--resume")
+    assert result.exit_code == 1 and "cannot resume from" in result.stderr
+    assert out.read_text() == "my shopping list"
