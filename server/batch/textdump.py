@@ -17,6 +17,11 @@ CHROME_LINES = {
     "share on other sites", "member achievements", "report post", "quote", "multiquote",
     "reply with quote", "back to top", "posted", "edited",
 }
+# Lines of chrome whose wording varies: post dates and edit notices.
+CHROME_PATTERNS = [
+    re.compile(r"^(Posted|Edited)( on)? .{0,40}(ago|\d{4}|\d:\d\d)( \(edited\))?( by .{1,40})?$", re.I),
+    re.compile(r"^Followers? \d+$", re.I),
+]
 # Blocks of chrome: (first line, what the block goes on over or ends with, inclusive end).
 # The account notice goes on over its bullet lines; the ad-blocker notice ends with its
 # "getting this message in error" line.
@@ -81,6 +86,8 @@ def _drop_chrome(lines):
         elif state == "adblock":
             if ADBLOCK_END.search(stripped):
                 state = None
+            continue
+        if any(p.match(stripped) for p in CHROME_PATTERNS):
             continue
         if ACCOUNT_NOTICE.match(stripped):
             state = "notice"
