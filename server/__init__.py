@@ -8,8 +8,10 @@ variables; `server/config.py` lists each with its default and why.
 import copy
 
 from flask import Flask
+from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import auth, batch, errors, limits, metrics, openapi, perspective, requestlog, scoring, views
 from .config import DEFAULTS, ConfigError, finalize
 
 __all__ = ["ConfigError", "create_app"]
@@ -31,8 +33,6 @@ def create_app(test_config=None):
 
     # Hooks run in the order they are registered: the request id and clock first, then
     # the key check, then the rate limiter, so a refused request costs no budget.
-    from . import auth, errors, limits, metrics, perspective, requestlog, scoring, views, openapi
-
     errors.init_app(app)
     metrics.init_app(app)
     requestlog.init_app(app)
@@ -43,10 +43,7 @@ def create_app(test_config=None):
     app.register_blueprint(views.bp)
     app.register_blueprint(perspective.bp)
     app.register_blueprint(openapi.bp)
-
-    from . import batch
-
-    batch.init_app(app)
+    batch.init_app(app)  # the `score` command and the upload page at /
     return app
 
 
@@ -54,8 +51,6 @@ def _init_cors(app):
     origins = app.config["CORS_ORIGINS"]
     if not origins:
         return  # no browser origin allowed: no CORS headers at all
-    from flask_cors import CORS
-
     CORS(
         app,
         origins=origins,

@@ -29,6 +29,11 @@ def test_environment_sets_limits_and_thresholds(monkeypatch, fake_scorer):
     assert create_app({"TESTING": True, "SCORER": fake_scorer}).config["THRESHOLDS"]["toxicity"] == 0.5
 
 
+def test_threshold_names_in_capitals(monkeypatch, fake_scorer):
+    monkeypatch.setenv("MODLENS_THRESHOLDS__TOXICITY", "0.8")
+    assert create_app({"SCORER": fake_scorer}).config["THRESHOLDS"]["toxicity"] == 0.8
+
+
 def test_thresholds_as_json(monkeypatch, fake_scorer):
     monkeypatch.setenv("MODLENS_THRESHOLDS", '{"OFF_TOPIC": 0.8}')
     assert create_app({"SCORER": fake_scorer}).config["THRESHOLDS"]["off_topic"] == 0.8
