@@ -22,9 +22,12 @@ from service_helpers import FakeScorer
 
 from server import create_app
 
-# Small limits make the document's maxItems/maxLength reachable by the generator.
+# Small limits make the document's maxItems/maxLength reachable by the generator. The app
+# is built at import, before any fixture runs, so settings a developer's environment
+# could change are pinned here.
 app = create_app({
     "TESTING": True, "SCORER": FakeScorer(), "RATELIMIT_ENABLED": False,
+    "ENV": "development", "API_KEYS": "", "API_KEY_HASHES": "", "CORS_ORIGINS": "", "TRUSTED_PROXIES": 0,
     "MAX_POSTS": 5, "MAX_QUOTES": 3, "MAX_TEXT_BYTES": 400, "MAX_CONTEXT_ENTRIES": 3,
 })
 schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
