@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import soupsieve
 from bs4 import BeautifulSoup, Comment, NavigableString, XMLParsedAsHTMLWarning
 
-from .profiles import detect_profile
+from .profiles import detect_profile, profile_by_engine
 
 # Elements whose text is never something a member wrote.
 SKIP_TAGS = {
@@ -48,14 +48,9 @@ def extract_thread(data, source="", url=None, engine=None):
     """Parse one saved page and return its thread; raises ExtractionError when none is found."""
     soup = parse_html(data)
     page_url = url or page_url_of(soup)
-    if engine:
-        from .profiles import profile_by_engine
-
-        profile = profile_by_engine(engine)
-    else:
-        profile = detect_profile(soup, page_url or "")
+    profile = profile_by_engine(engine) if engine else detect_profile(soup, page_url or "")
     if profile is None:
-        from .generic import guess_thread
+        from .generic import guess_thread  # generic reads pages with this module's helpers
 
         thread = guess_thread(soup, page_url)
         if thread is None:
@@ -69,7 +64,8 @@ def extract_thread(data, source="", url=None, engine=None):
 
 
 def page_url_of(soup):
-    """The page's own address: canonical link, og:url, or the browser's 'saved from' note."""
+    """The page's own address: the browser's 'saved from' note (where the page really came
+    from), else its canonical link or og:url."""
     for note in soup.find_all(string=lambda s: isinstance(s, Comment)):
         found = SAVED_FROM.search(note)
         if found:
