@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from tqdm import tqdm
 
 from .inputs import load_inputs
+from .profiles import load_profiles
 from .reports import FORMATS, existing_records, write_jsonl_line, write_report
 from .runner import DEFAULT_LOADER, check_attributes, score_local, score_on_cluster
 
@@ -24,7 +25,8 @@ from .runner import DEFAULT_LOADER, check_attributes, score_local, score_on_clus
 @click.option("--resume", is_flag=True, help="Skip threads the output already holds, and keep them in it.")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", help="Score on this Dask cluster.")
 @click.option("--attributes", default=None, metavar="A,B", help="Score only these attributes (default: all).")
-@click.option("--engine", default=None, help="Read every page with this site profile instead of detecting it.")
+@click.option("--engine", type=click.Choice([p.engine for p in load_profiles()]), default=None,
+              help="Read every page with this site profile instead of detecting it.")
 @click.option("--progress/--no-progress", default=True, show_default=True, help="Progress bar on stderr.")
 @with_appcontext
 def score_command(paths, output, fmt, resume, scheduler, attributes, engine, progress):

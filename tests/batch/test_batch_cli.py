@@ -184,3 +184,8 @@ def test_resume_from_a_file_that_is_no_report(score, tmp_path, fixtures_dir):
     result = score(fixtures_dir / "ips.html", "-o", out, "--resume")
     assert result.exit_code == 1 and "cannot resume from" in result.stderr
     assert out.read_text() == "my shopping list"
+
+
+def test_unknown_engine_is_a_usage_error(score, fixtures_dir):
+    result = score(fixtures_dir / "ips.html", "--engine", "lotus-notes")
+    assert result.exit_code == 2 and "lotus-notes" in result.stderr
