@@ -66,28 +66,17 @@ def analyze():
     _check_languages(body.get("languages"), requested)
     token = _optional_strings(body)
 
-    thread = _thread(text, body.get("context"))
+    scorer = scoring.get_scorer()
     names = _needed([name for _, name, _ in requested])
     # Threshold 0 makes the scorer return every sentence as a span with its own score:
     # Perspective's per-sentence spanScores.
-    result = scoring.get_scorer().score_thread(thread, attributes=names, thresholds={n: 0.0 for n in names})[-1]
+    result = scorer.score_thread(_thread(text, body.get("context")), attributes=names,
+                                 thresholds={n: 0.0 for n in names})[-1]
     count_posts(1)
-    scores = {}
-    for key, name, threshold in requested:
-        summary, spans = attribute_score(name, result, text)
-        if summary < threshold:
-            continue  # Perspective leaves out an attribute below its scoreThreshold
-        entry = {"summaryScore": {"value": summary, "type": "PROBABILITY"}}
-        if spans_wanted:
-            entry["spanScores"] = [
-                {"begin": utf16_offset(text, b), "end": utf16_offset(text, e), "score": {"value": v, "type": "PROBABILITY"}}
-                for b, e, v in spans
-            ]
-        scores[key] = entry
-    response = {"attributeScores": scores, "languages": ["en"]}
+    response = {"attributeScores": attribute_scores(requested, result, text, spans_wanted), "languages": ["en"]}
     if token is not None:
         response["clientToken"] = token
-    response["model"] = scoring.model_info(scoring.get_scorer())
+    response["model"] = scoring.model_info(scorer)
     return response
 
 
@@ -112,6 +101,23 @@ def suggestscore():
     # so it is counted and dropped.
     get_metrics().suggestions.inc()
     return {"clientToken": token} if token is not None else {}
+
+
+def attribute_scores(requested, result, text, spans_wanted):
+    """Perspective's attributeScores for the requested (key, name, scoreThreshold)."""
+    scores = {}
+    for key, name, threshold in requested:
+        summary, spans = attribute_score(name, result, text)
+        if summary < threshold:
+            continue  # Perspective leaves out an attribute below its scoreThreshold
+        entry = {"summaryScore": {"value": summary, "type": "PROBABILITY"}}
+        if spans_wanted:
+            entry["spanScores"] = [
+                {"begin": utf16_offset(text, b), "end": utf16_offset(text, e), "score": {"value": v, "type": "PROBABILITY"}}
+                for b, e, v in spans
+            ]
+        scores[key] = entry
+    return scores
 
 
 def _needed(names):

@@ -46,9 +46,14 @@ def score():
     thread, names, unit = validation.score_request(validation.read_json_object())
     posts = scoring.score_thread(thread, names, current_app.config["THRESHOLDS"])
     if unit == "utf16":
-        for result, post in zip(posts, thread["posts"]):
-            for span in result["spans"]:
-                span["begin"] = validation.utf16_offset(post["text"], span["begin"])
-                span["end"] = validation.utf16_offset(post["text"], span["end"])
+        _spans_to_utf16(posts, thread)
     count_posts(len(posts))
     return {"model": scoring.model_info(scoring.get_scorer()), "posts": posts}
+
+
+def _spans_to_utf16(posts, thread):
+    # JavaScript indexes strings in UTF-16 code units: a client there slices with these.
+    for result, post in zip(posts, thread["posts"]):
+        for span in result["spans"]:
+            span["begin"] = validation.utf16_offset(post["text"], span["begin"])
+            span["end"] = validation.utf16_offset(post["text"], span["end"])
