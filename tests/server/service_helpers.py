@@ -23,6 +23,7 @@ class FakeScorer:
         "off_topic": ("banana",),
     }
     model_info = {"name": "fake-scorer", "version": "0.0.0", "sha256": "0" * 64}
+    thresholds = dict(DEFAULT_THRESHOLDS)  # the real scorer's defaults, as it exposes them
 
     def __init__(self):
         self.threads = []

@@ -58,7 +58,7 @@ class SlowScorer:
     fail = False
 
     @classmethod
-    def load(cls):
+    def load(cls, *args, **options):  # the service may pass options such as precision
         cls.release.wait(10)
         if cls.fail:
             raise OSError("weights missing")
