@@ -25,6 +25,7 @@ from .encoder import SplitEncoder, load_bert, load_tokenizer, mean_pool
 from .heads import HEAD_ATTRIBUTES, sigmoid
 from .normalize import normalize
 from .offtopic import feature_vector
+from .quantize import apply_precision
 from .text import sentence_spans, token_windows
 from .weights import load_weights
 
@@ -79,14 +80,20 @@ class Scorer:
         self._tokenizer_lock = threading.Lock()
 
     @classmethod
-    def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int = 32) -> "Scorer":
-        """Encoder from the pretrained package, our trained layers and heads from `folder`."""
+    def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int = 32, precision: str = "fp32") -> "Scorer":
+        """Encoder from the pretrained package, our trained layers and heads from `folder`.
+
+        `precision` is "fp32", "bf16" or "int8" (models/quantize.py); it is part of
+        `model_info["precision"]`, so a cache or a report can tell the variants apart.
+        """
         tensors, config, sha = load_weights(Path(folder) if folder else DEFAULT_WEIGHTS_DIR)
         encoder = SplitEncoder(load_bert(), config["split"])
         tuned = {k[len("tuned_top."):]: v for k, v in tensors.items() if k.startswith("tuned_top.")}
         encoder.tuned_top.load_state_dict(tuned)
-        encoder.eval()
-        return cls(load_tokenizer(), encoder, tensors, config, sha, variant, batch_size)
+        encoder = apply_precision(encoder, precision)
+        scorer = cls(load_tokenizer(), encoder, tensors, config, sha, variant, batch_size)
+        scorer.model_info["precision"] = precision
+        return scorer
 
     # --- public API ----------------------------------------------------------------------
 
@@ -180,11 +187,18 @@ class Scorer:
                     input_ids[row, : len(seq)] = torch.tensor(seq)
                     mask[row, : len(seq)] = 1
                 trunk = self.encoder.run_trunk(input_ids, mask)
+                # States are pooled in fp32 whatever the encoder's precision: a bf16 sum
+                # over hundreds of tokens would lose the digits the heads rely on.
+                # The pretrained top serves only embeddings, and a post's embedding is made
+                # of its windows alone: sentence rows skip it (the baseline's heads read it
+                # on every row, so there it runs on all of them).
+                rows = list(range(len(idx))) if self.variant == "baseline" else [r for r, k in enumerate(idx) if flat[k].kind == "window"] if need_embedding else []
                 semantic = None
-                if need_embedding or self.variant == "baseline":
-                    semantic = mean_pool(self.encoder.run_top(trunk, mask, tuned=False), mask)
-                    embeddings[idx] = semantic.numpy()
-                pooled = semantic if self.variant == "baseline" else mean_pool(self.encoder.run_top(trunk, mask, tuned=True), mask)
+                if rows:
+                    sub = rows if len(rows) < len(idx) else slice(None)
+                    semantic = mean_pool(self.encoder.run_top(trunk[sub], mask[sub], tuned=False).float(), mask[sub])
+                    embeddings[[idx[r] for r in rows]] = semantic.numpy()
+                pooled = semantic if self.variant == "baseline" else mean_pool(self.encoder.run_top(trunk, mask, tuned=True).float(), mask)
                 logits[idx] = (pooled @ self._head_w.T + self._head_b).numpy()
         out, k = [], 0
         for segs in per_text:
