@@ -5,6 +5,10 @@ answers /healthz at once and /readyz says 503 until the weights are in (flaskr `
 `init_app` / `get_db`). A test may put any object with the Scorer contract in
 `SCORER`; it is used as it is. Loading never happens in gunicorn's master process: the
 app is created in each worker (no preload_app), since torch hangs in forked children.
+
+The loaded scorer runs at `PRECISION` (MODLENS_PRECISION: fp32, bf16 or int8; see
+models/quantize.py) behind an LRU cache of `CACHE_SIZE` requests (MODLENS_CACHE_SIZE;
+0 turns it off; models/cache.py), and scores one request at a time per worker.
 """
 
 import logging
@@ -38,27 +42,75 @@ class ModelSlot:
         return self.loaded.is_set() and self.error is None
 
 
+# Read here rather than in server/config.py so the speed settings stay beside the code
+# they tune; create_app still loads them from MODLENS_* like every other setting.
+DEFAULT_PRECISION = "fp32"
+DEFAULT_CACHE_SIZE = 1024  # whole requests; a 30-post page's scores are about 10 KB
+
+
 def init_app(app):
     slot = ModelSlot()
     app.extensions["modlens"] = slot
     if app.config["SCORER"] is not None:
         slot.fill(app.config["SCORER"])
         return
-    thread = threading.Thread(target=_load, args=(slot,), name="modlens-model-load", daemon=True)
+    precision, cache_size = _speed_settings(app.config)
+    thread = threading.Thread(target=_load, args=(slot, precision, cache_size), name="modlens-model-load", daemon=True)
     thread.start()
 
 
-def _load(slot):
+def _speed_settings(config):
+    from models.quantize import PRECISIONS
+
+    from .config import ConfigError
+
+    precision = str(config.get("PRECISION", DEFAULT_PRECISION)).lower()
+    if precision not in PRECISIONS:
+        raise ConfigError(f"MODLENS_PRECISION must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    cache_size = config.get("CACHE_SIZE", DEFAULT_CACHE_SIZE)
+    if not isinstance(cache_size, int) or isinstance(cache_size, bool) or cache_size < 0:
+        raise ConfigError(f"MODLENS_CACHE_SIZE must be a whole number, 0 for no cache, not {cache_size!r}")
+    return precision, cache_size
+
+
+def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE):
     try:
         from models import Scorer
+        from models.cache import CachedScorer
 
-        scorer = Scorer.load()
+        scorer = OneAtATime(Scorer.load(precision=precision))
+        if cache_size:
+            scorer = CachedScorer(scorer, cache_size)
     except Exception as error:  # noqa: BLE001 - any failure is reported by /readyz, not lost
         log.exception("the model failed to load")
         slot.fail(f"{type(error).__name__}: {error}")
         return
-    log.info("model loaded: %s", model_info(scorer))
+    log.info("model loaded: %s, %s, cache of %d requests", model_info(scorer), precision, cache_size)
     slot.fill(scorer)
+
+
+class OneAtATime:
+    """The scorer, scoring one request at a time in this worker.
+
+    torch already spreads one forward pass over all of the worker's threads; gunicorn's
+    request threads scoring at once would run that many thread pools on the same cores,
+    which measured several times slower than taking turns. Cache hits do not wait here.
+    """
+
+    def __init__(self, scorer):
+        self.scorer = scorer
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name):
+        return getattr(self.scorer, name)
+
+    def score_thread(self, *args, **kwargs):
+        with self._lock:
+            return self.scorer.score_thread(*args, **kwargs)
+
+    def score_texts(self, *args, **kwargs):
+        with self._lock:
+            return self.scorer.score_texts(*args, **kwargs)
 
 
 def get_slot():
