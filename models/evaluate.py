@@ -246,6 +246,8 @@ def main(argv=None) -> int:
     parser.add_argument("--weights", type=Path, default=None, help="weights folder (default: the committed ones)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder for EVALUATION.md and evaluation.json")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--precision", choices=("fp32", "bf16", "int8"), default="fp32",
+                        help="encoder precision (models/quantize.py): int8 and bf16 must stay within 0.005 ROC-AUC of fp32")
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"{args.data} is not a folder: pass --data PATH to the shared data")
@@ -257,7 +259,7 @@ def main(argv=None) -> int:
     started = time.time()
     results = {}
     for variant in ("tuned", "baseline"):
-        scorer = Scorer.load(args.weights, variant=variant)
+        scorer = Scorer.load(args.weights, variant=variant, precision=args.precision)
         part = {}
         part.update(evaluate_classification(scorer, args.data))
         part.update(evaluate_identity(scorer))
@@ -271,6 +273,7 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "evaluation.json").write_text(json.dumps(results, indent=2, default=float) + "\n")
     command = "python -m models.evaluate --data ../shared/data" + (f" --weights {args.weights}" if args.weights else "")
+    command += f" --precision {args.precision}" if args.precision != "fp32" else ""
     write_report(args.out / "EVALUATION.md", results, seed_posts, command, time.time() - started)
     print((args.out / "EVALUATION.md").read_text())
     return 0
