@@ -51,9 +51,14 @@ def write_archive(folder, min_posts):
     return path, posts
 
 
-def timed(outcomes):
+def timed(outcomes, total, label):
+    """Drain the outcomes (with a progress bar on stderr); returns (records, seconds)."""
+    from tqdm import tqdm
+
     started = time.perf_counter()
-    records = [record for _, record, reason in outcomes if record is not None]
+    records = [record for _, record, _ in tqdm(outcomes, total=total, desc=label, unit="thread", file=sys.stderr)]
+    if any(record is None for record in records):
+        raise SystemExit(f"{label}: some threads failed to score")
     return records, time.perf_counter() - started
 
 
@@ -79,7 +84,7 @@ def main():
     print(f"archive: {len(threads)} threads, {posts} posts (read in {read_seconds:.1f} s)", file=sys.stderr)
 
     scorer = Scorer.load()
-    local, local_seconds = timed(score_local(threads, scorer))
+    local, local_seconds = timed(score_local(threads, scorer), len(threads), "local")
     results = {
         "archive": {"threads": len(threads), "posts": posts, "read_seconds": round(read_seconds, 2)},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -100,7 +105,7 @@ def main():
                           dashboard_address=None, silence_logs=40, env=env) as cluster:
             with Client(cluster.scheduler_address) as client:
                 client.run(preload)  # each worker loads the model once, off the clock
-            remote, remote_seconds = timed(score_on_cluster(threads, cluster.scheduler_address))
+            remote, remote_seconds = timed(score_on_cluster(threads, cluster.scheduler_address), len(threads), "cluster")
         differences = [abs(a - b) for x, y in zip(local, remote) for p, q in zip(x["posts"], y["posts"])
                        for a, b in zip(p["scores"].values(), q["scores"].values())]
         results["cluster"] = {
