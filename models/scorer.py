@@ -25,7 +25,7 @@ from .encoder import SplitEncoder, load_bert, load_tokenizer, mean_pool
 from .heads import HEAD_ATTRIBUTES, sigmoid
 from .normalize import normalize
 from .offtopic import feature_vector
-from .quantize import apply_precision
+from .quantize import apply_precision, auto_precision
 from .text import sentence_spans, token_windows
 from .weights import load_weights
 
@@ -83,9 +83,12 @@ class Scorer:
     def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int = 32, precision: str = "fp32") -> "Scorer":
         """Encoder from the pretrained package, our trained layers and heads from `folder`.
 
-        `precision` is "fp32", "bf16" or "int8" (models/quantize.py); it is part of
-        `model_info["precision"]`, so a cache or a report can tell the variants apart.
+        `precision` is "fp32", "bf16", "int8" or "auto" (bf16 where the CPU has it; see
+        models/quantize.py); the one used is `model_info["precision"]`, so a cache or a
+        report can tell the variants apart.
         """
+        if precision == "auto":
+            precision = auto_precision()
         tensors, config, sha = load_weights(Path(folder) if folder else DEFAULT_WEIGHTS_DIR)
         encoder = SplitEncoder(load_bert(), config["split"])
         tuned = {k[len("tuned_top."):]: v for k, v in tensors.items() if k.startswith("tuned_top.")}

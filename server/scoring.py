@@ -6,8 +6,8 @@ answers /healthz at once and /readyz says 503 until the weights are in (flaskr `
 `SCORER`; it is used as it is. Loading never happens in gunicorn's master process: the
 app is created in each worker (no preload_app), since torch hangs in forked children.
 
-The loaded scorer runs at `PRECISION` (MODLENS_PRECISION: fp32, bf16 or int8; see
-models/quantize.py) behind an LRU cache of `CACHE_SIZE` requests (MODLENS_CACHE_SIZE;
+The loaded scorer runs at `PRECISION` (MODLENS_PRECISION: auto, fp32, bf16 or int8;
+see models/quantize.py) behind an LRU cache of `CACHE_SIZE` requests (MODLENS_CACHE_SIZE;
 0 turns it off; models/cache.py), and scores one request at a time per worker.
 """
 
@@ -44,7 +44,8 @@ class ModelSlot:
 
 # Read here rather than in server/config.py so the speed settings stay beside the code
 # they tune; create_app still loads them from MODLENS_* like every other setting.
-DEFAULT_PRECISION = "fp32"
+# bf16 where the CPU multiplies it in hardware, else fp32 (models/quantize.py).
+DEFAULT_PRECISION = "auto"
 DEFAULT_CACHE_SIZE = 1024  # whole requests; a 30-post page's scores are about 10 KB
 
 
@@ -65,8 +66,8 @@ def _speed_settings(config):
     from .config import ConfigError
 
     precision = str(config.get("PRECISION", DEFAULT_PRECISION)).lower()
-    if precision not in PRECISIONS:
-        raise ConfigError(f"MODLENS_PRECISION must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if precision not in (*PRECISIONS, "auto"):
+        raise ConfigError(f"MODLENS_PRECISION must be auto or one of {', '.join(PRECISIONS)}, not {precision!r}")
     cache_size = config.get("CACHE_SIZE", DEFAULT_CACHE_SIZE)
     if not isinstance(cache_size, int) or isinstance(cache_size, bool) or cache_size < 0:
         raise ConfigError(f"MODLENS_CACHE_SIZE must be a whole number, 0 for no cache, not {cache_size!r}")
@@ -86,7 +87,7 @@ def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE):
         log.exception("the model failed to load")
         slot.fail(f"{type(error).__name__}: {error}")
         return
-    log.info("model loaded: %s, %s, cache of %d requests", model_info(scorer), precision, cache_size)
+    log.info("model loaded: %s, %s, cache of %d requests", model_info(scorer), scorer.model_info.get("precision"), cache_size)
     slot.fill(scorer)
 
 

@@ -259,3 +259,16 @@ def test_service_refuses_bad_speed_settings(config):
 
     with pytest.raises(ConfigError):
         _speed_settings(config)
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [("fpu avx512f avx512_bf16 avx512_vnni", "bf16"), ("fpu amx_bf16 amx_tile", "bf16"), ("fpu avx2 avx512f", "fp32")],
+)
+def test_auto_precision_is_bf16_only_where_the_cpu_has_it(tmp_path, flags, expected):
+    from models.quantize import auto_precision
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    assert auto_precision(str(cpuinfo)) == expected
+    assert auto_precision(str(tmp_path / "absent")) == "fp32"
