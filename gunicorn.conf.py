@@ -17,17 +17,21 @@ _has_keys = bool(os.environ.get("MODLENS_API_KEYS", "").strip() or os.environ.ge
 bind = f"{'0.0.0.0' if _has_keys else '127.0.0.1'}:{os.environ.get('PORT', '8000')}"
 
 # torch threads x workers = cores: each worker runs the model on its own threads, and
-# more threads than cores only adds contention. Two torch threads a worker keep one
-# request's latency low on small machines; WEB_CONCURRENCY overrides the worker count.
-torch_threads = int(os.environ.get("MODLENS_TORCH_THREADS", "0")) or min(2, _cores)
+# more threads than cores only adds contention. One torch thread a worker and one worker
+# a core: with two threads every operator waits at an OpenMP barrier for its sibling,
+# and when anything else wants the core (the other worker, the OS) that wait is a whole
+# time slice; a 30-post thread measured 7x slower that way on 2 shared cores
+# (bench/RESULTS.md). MODLENS_TORCH_THREADS and WEB_CONCURRENCY override both counts.
+torch_threads = int(os.environ.get("MODLENS_TORCH_THREADS", "0")) or 1
 workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or max(1, _cores // torch_threads)
 # torch reads these when a worker imports it (the app is loaded in each worker).
 os.environ.setdefault("OMP_NUM_THREADS", str(torch_threads))
 os.environ.setdefault("MKL_NUM_THREADS", str(torch_threads))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-# A few threads a worker, so /healthz, /readyz and /metrics answer while a long
-# thread is being scored; the scorer is safe to call from several threads.
+# A few threads a worker, so /healthz, /readyz, /metrics and cached pages answer while
+# a long thread is being scored; scoring itself takes turns (server/scoring.py), so the
+# request threads never put more than torch_threads on the cores.
 worker_class = "gthread"
 threads = 4
 

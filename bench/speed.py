@@ -131,7 +131,8 @@ def serve_and_measure(app_spec: str, env: dict, requests_n: int, cached: bool, l
     port = free_port()
     environment = {**os.environ, **env, "PORT": str(port), "MODLENS_RATELIMIT_ENABLED": "false",
                    "PYTHONPATH": str(REPO)}
-    environment.pop("MODLENS_API_KEYS", None)
+    for name in ("MODLENS_API_KEYS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        environment.pop(name, None)  # gunicorn.conf.py sets the thread counts from its own rule
     with open(log, "ab") as out:
         master = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app_spec],
                                   cwd=REPO, env=environment, stdout=out, stderr=out)
