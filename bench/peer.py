@@ -6,8 +6,9 @@ weights cannot be fetched here, so the peer is transformers' `BertConfig()` defa
 (12 layers, hidden 768, 12 heads, intermediate 3072, vocabulary 30522) with a 6-label
 head and seeded random weights: the time of a forward pass does not depend on the
 values of the weights. It scores each post once, up to 512 tokens, in fp32 as Detoxify
-ships, batched the same way as Modlens (sorted by length, batches of 32, padded only to
-the longest in the batch), so the two differ in model, not in batching.
+ships, batched the same way as Modlens (sorted by length, models.scorer.BATCH_SIZE a
+batch, padded only to the longest in the batch), so the two differ in model, not in
+batching.
 
 Tokens come from the MiniLM tokenizer, which is bert-base-uncased's WordPiece vocabulary.
 """
@@ -22,17 +23,18 @@ MAX_TOKENS = 512
 
 
 class PeerScorer:
-    def __init__(self, batch_size: int = 32, precision: str = "fp32", seed: int = 0):
+    def __init__(self, batch_size: int | None = None, precision: str = "fp32", seed: int = 0):
         from transformers import BertConfig, BertForSequenceClassification
 
         from models.encoder import load_tokenizer
         from models.quantize import apply_precision
+        from models.scorer import BATCH_SIZE
 
         torch.manual_seed(seed)
         config = BertConfig(num_labels=len(LABELS), problem_type="multi_label_classification")
         self.model = apply_precision(BertForSequenceClassification(config).eval(), precision)
         self.tokenizer = load_tokenizer()
-        self.batch_size = batch_size
+        self.batch_size = batch_size or BATCH_SIZE
         self.model_info = {"name": "bert-base-peer (random weights)", "version": "BertConfig()", "sha256": "-", "precision": precision}
 
     def score_texts(self, texts: list[str]) -> list[dict]:

@@ -8,8 +8,9 @@ Measures, side by side and interleaved round by round (this machine is shared, s
 figure is a median over rounds, and Modlens/peer ratios are medians of per-round ratios):
 1. throughput: posts/s of full scoring (all nine attributes, off_topic included, as
    30-post threads) of short, typical and long posts (bench/inputs.py), for Modlens at
-   each precision and for the peer (bench/peer.py), in this process, on `--threads`
-   torch threads; with the process CPU seconds beside the wall seconds;
+   each precision and for the peer (bench/peer.py), in `--procs` processes of
+   `--threads` torch threads scoring at once (by default one a core, one thread each, as
+   gunicorn.conf.py runs workers); with the CPU seconds beside the wall seconds;
 2. HTTP: a 30-post thread of typical posts POSTed to /v1/score of gunicorn started with
    the project's gunicorn.conf.py: p50 and p95 latency uncached (each request a new
    thread title, so a cache miss doing the full work) and cached (the same request
@@ -68,37 +69,79 @@ def as_threads(texts: list[str], title: str) -> list[dict]:
 # --- 1. throughput ----------------------------------------------------------------------
 
 
-def throughput(systems: dict, kinds: dict, rounds: int) -> dict:
-    """{kind: {system: {"posts_per_s": median, "cpu_s_per_post": median, "rounds": [...]}}}."""
+def load_systems(precisions: list[str], peer: bool) -> dict:
+    from bench.peer import PeerScorer
+    from models import Scorer
+
+    systems = {f"modlens-{p}": Scorer.load(precision=p) for p in precisions}
+    if peer:
+        systems["peer-fp32"] = PeerScorer()
+    return systems
+
+
+def _throughput_worker(rank, precisions, peer, kinds, rounds, threads, barrier, queue):
+    """One process: load every system, then score each workload when all processes do."""
+    import torch
+
+    torch.set_num_threads(threads)
+    systems = load_systems(precisions, peer)
+    names = list(systems)
+    for kind, count in kinds.items():
+        texts, _ = inputs.posts(kind, count)
+        threads_ = as_threads(texts, kind)
+        for scorer in systems.values():  # warm-up: first calls pay for allocation and kernel choice
+            scorer.score_thread(threads_[0])
+        for r in range(rounds):
+            for name in names[r % len(names):] + names[: r % len(names)]:  # rotate who goes first
+                barrier.wait()  # every process starts this workload together
+                wall, cpu = time.perf_counter(), time.process_time()
+                for t in threads_:
+                    systems[name].score_thread(t)
+                queue.put((kind, r, name, rank, time.perf_counter() - wall, time.process_time() - cpu))
+    barrier.wait()
+
+
+def throughput(precisions: list[str], peer: bool, kinds: dict, rounds: int, procs: int, threads: int) -> dict:
+    """{kind: {system: {"posts_per_s": median over rounds, ...}}} for `procs` processes at once.
+
+    Each process scores the whole workload on `threads` torch threads, all starting
+    together; a round's posts/s is procs x posts / the slowest process's wall time:
+    what a machine running `procs` workers gets through.
+    """
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")  # torch must not be forked once imported
+    barrier, queue = ctx.Barrier(procs), ctx.Queue()
+    workers = [ctx.Process(target=_throughput_worker, args=(k, precisions, peer, kinds, rounds, threads, barrier, queue))
+               for k in range(procs)]
+    for w in workers:
+        w.start()
+    names = [f"modlens-{p}" for p in precisions] + (["peer-fp32"] if peer else [])
+    expected = len(kinds) * rounds * len(names) * procs
+    timings = [queue.get(timeout=1800) for _ in range(expected)]
+    for w in workers:
+        w.join()
     results = {}
     for kind, count in kinds.items():
         texts, source = inputs.posts(kind, count)
-        threads = as_threads(texts, kind)
         words = statistics.mean(len(t.split()) for t in texts)
-        for scorer in systems.values():  # warm-up: first calls pay for allocation and kernel choice
-            for t in threads[:1]:
-                scorer.score_thread(t)
-        per = {name: [] for name in systems}
-        names = list(systems)
-        for r in range(rounds):
-            for name in names[r % len(names):] + names[: r % len(names)]:  # rotate who goes first
-                wall, cpu = time.perf_counter(), time.process_time()
-                for t in threads:
-                    systems[name].score_thread(t)
-                per[name].append((time.perf_counter() - wall, time.process_time() - cpu))
         results[kind] = {"posts": len(texts), "mean_words": round(words, 1), "source": source, "systems": {}}
-        for name, runs in per.items():
+        walls = {}
+        for name in names:
+            per_round = []
+            for r in range(rounds):
+                runs = [(w, c) for k, rr, n, _, w, c in timings if k == kind and rr == r and n == name]
+                per_round.append((max(w for w, _ in runs), statistics.mean(c for _, c in runs)))
+            walls[name] = per_round
             results[kind]["systems"][name] = {
-                "posts_per_s": round(statistics.median(len(texts) / w for w, _ in runs), 2),
-                "cpu_ms_per_post": round(statistics.median(1000 * c / len(texts) for _, c in runs), 1),
-                "rounds_posts_per_s": [round(len(texts) / w, 2) for w, _ in runs],
+                "posts_per_s": round(statistics.median(procs * len(texts) / w for w, _ in per_round), 2),
+                "cpu_ms_per_post": round(statistics.median(1000 * c / len(texts) for _, c in per_round), 1),
+                "rounds_posts_per_s": [round(procs * len(texts) / w, 2) for w, _ in per_round],
             }
-        peer = per.get("peer-fp32")
-        if peer:
-            for name, runs in per.items():
-                if name != "peer-fp32":
-                    ratios = [p[0] / m[0] for m, p in zip(runs, peer)]
-                    results[kind]["systems"][name]["x_peer"] = round(statistics.median(ratios), 2)
+        if "peer-fp32" in walls:
+            for name in names[:-1]:
+                ratios = [p[0] / m[0] for m, p in zip(walls[name], walls["peer-fp32"])]
+                results[kind]["systems"][name]["x_peer"] = round(statistics.median(ratios), 2)
         print(f"{kind}: " + ", ".join(f"{n} {v['posts_per_s']} posts/s" for n, v in results[kind]["systems"].items()), file=sys.stderr)
     return results
 
@@ -234,32 +277,31 @@ def profile(scorer) -> dict:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="torch threads in this process")
+    parser.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="processes scoring at once (as gunicorn workers)")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per process (as gunicorn.conf.py)")
     parser.add_argument("--precisions", default="fp32,int8,bf16")
     parser.add_argument("--kinds", default="short,typical,long")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of posts (0.25 for a quick look)")
     parser.add_argument("--http-requests", type=int, default=20)
-    parser.add_argument("--http-precision", default="int8", help="the precision the Modlens server runs at")
+    parser.add_argument("--http-precision", default="bf16", help="the precision the Modlens server runs at")
     parser.add_argument("--workers", default="", help="e.g. '1x2,2x1': gunicorn workers x torch threads to compare")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
+    results = {"command": "python bench/speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+               "machine": machine(), "procs": args.procs, "threads_per_proc": args.threads,
+               "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
+    precisions = args.precisions.split(",")
+    kinds = {k: max(1, int(COUNTS[k] * args.scale)) for k in args.kinds.split(",")}
+    results["throughput"] = throughput(precisions, not args.skip_peer, kinds, args.rounds, args.procs, args.threads)
+
     import torch
 
     torch.set_num_threads(args.threads)
-    from bench.peer import PeerScorer
-    from models import Scorer
-
-    results = {"command": "python bench/speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-               "machine": machine(), "threads": args.threads, "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
-    systems = {f"modlens-{p}": Scorer.load(precision=p) for p in args.precisions.split(",")}
-    if not args.skip_peer:
-        systems["peer-fp32"] = PeerScorer()
+    systems = load_systems(precisions, peer=False)
     results["model"] = next(iter(systems.values())).model_info
-    kinds = {k: max(1, int(COUNTS[k] * args.scale)) for k in args.kinds.split(",")}
-    results["throughput"] = throughput(systems, kinds, args.rounds)
     results["max_score_difference_from_fp32"] = agreement(systems)
     best = f"modlens-{args.http_precision}" if f"modlens-{args.http_precision}" in systems else next(iter(systems))
     results["profile"] = {"system": best, **profile(systems[best])}

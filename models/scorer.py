@@ -33,6 +33,9 @@ DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WINDOW_TOKENS = 254  # plus [CLS] and [SEP]: 256, the length the encoder was trained at
 WINDOW_STRIDE = 192  # windows overlap by 62 tokens so no phrase is cut in both
 MAX_PREVIOUS = 5  # replies before a post that its off_topic judgement reads
+# Segments per forward batch. 16 measured 9-14 % faster than 32 and 64 on 30 typical and
+# 10 long posts (bf16, one core): a batch's activations stay in cache (bench/RESULTS.md).
+BATCH_SIZE = 16
 
 
 @dataclass
@@ -54,7 +57,7 @@ class _Encoded:
 
 
 class Scorer:
-    def __init__(self, tokenizer, encoder: SplitEncoder, tensors: dict, config: dict, sha256: str, variant: str = "tuned", batch_size: int = 32):
+    def __init__(self, tokenizer, encoder: SplitEncoder, tensors: dict, config: dict, sha256: str, variant: str = "tuned", batch_size: int = BATCH_SIZE):
         if variant not in ("tuned", "baseline"):
             raise ValueError(f"variant must be 'tuned' or 'baseline', not {variant!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -80,7 +83,7 @@ class Scorer:
         self._tokenizer_lock = threading.Lock()
 
     @classmethod
-    def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int = 32, precision: str = "fp32") -> "Scorer":
+    def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int = BATCH_SIZE, precision: str = "fp32") -> "Scorer":
         """Encoder from the pretrained package, our trained layers and heads from `folder`.
 
         `precision` is "fp32", "bf16", "int8" or "auto" (bf16 where the CPU has it; see
