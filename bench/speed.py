@@ -219,6 +219,8 @@ def serve_and_measure(app_spec: str, env: dict, requests_n: int, cached: bool, l
             # has not seen the request yet, so the first round of misses is shown apart.
             out["cached_ms"] = summary(hits)
         out["rss_mb_per_worker"] = [round(p.memory_info().rss / 2**20) for p in workers]
+        # USS: the memory only that worker holds (RSS counts shared libraries in each).
+        out["uss_mb_per_worker"] = [round(p.memory_full_info().uss / 2**20) for p in workers]
         return out
     finally:
         master.send_signal(signal.SIGTERM)
@@ -276,7 +278,7 @@ def profile(scorer) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="processes scoring at once (as gunicorn workers)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process (as gunicorn.conf.py)")
     parser.add_argument("--precisions", default="fp32,int8,bf16")
@@ -284,7 +286,7 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of posts (0.25 for a quick look)")
     parser.add_argument("--http-requests", type=int, default=20)
     parser.add_argument("--http-precision", default="bf16", help="the precision the Modlens server runs at")
-    parser.add_argument("--workers", default="", help="e.g. '1x2,2x1': gunicorn workers x torch threads to compare")
+    parser.add_argument("--workers", default="", help="e.g. '2x1,1x2': gunicorn workers x torch threads to compare (default: gunicorn.conf.py's)")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--json", type=Path)
@@ -311,14 +313,14 @@ def main(argv=None) -> int:
         log = Path(tempfile.gettempdir()) / "modlens-bench-gunicorn.log"
         layouts = [w.split("x") for w in args.workers.split(",") if w] or [[None, None]]
         results["http"] = {}
-        for workers, threads in layouts:
+        for n, (workers, threads) in enumerate(layouts):
             env = {"MODLENS_PRECISION": args.http_precision}
             if workers:
                 env.update(WEB_CONCURRENCY=workers, MODLENS_TORCH_THREADS=threads)
             label = f"{workers}x{threads}" if workers else "gunicorn.conf.py defaults"
             results["http"][f"modlens-{args.http_precision} ({label})"] = serve_and_measure("server:create_app()", env, args.http_requests, True, log)
             print(f"http modlens {label}: {results['http'][f'modlens-{args.http_precision} ({label})']}", file=sys.stderr)
-            if not args.skip_peer:
+            if not args.skip_peer and n == 0:  # the peer in the first layout only: it is slow
                 results["http"][f"peer-fp32 ({label})"] = serve_and_measure("bench.peer_app:create_app()", env, max(5, args.http_requests // 2), False, log)
                 print(f"http peer {label}: {results['http'][f'peer-fp32 ({label})']}", file=sys.stderr)
 
