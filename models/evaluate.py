@@ -134,7 +134,9 @@ def evaluate_offtopic(scorer, data_dir: Path, seed: int) -> dict:
     from . import threads
     from .offtopic import examples_features
 
-    dev = threads.load_cqa(data_dir, "dev")
+    # Dev repeats some threads and shares some questions with train part 2: those are
+    # left out, so the figure is on threads the model has never seen.
+    dev = threads.distinct_threads(threads.load_cqa(data_dir, "dev"), exclude=threads.load_cqa(data_dir, "train"))
     examples = threads.offtopic_examples(dev, seed, acks="eval")
     cache: dict[str, np.ndarray] = {}
 
@@ -151,6 +153,8 @@ def evaluate_offtopic(scorer, data_dir: Path, seed: int) -> dict:
     for kind, sel in {
         "injected": [e["kind"] == "injected" for e in examples],
         "cqa_bad_vs_good": [e["kind"] in ("cqa_bad", "cqa_good") for e in examples],
+        # The asker's own follow-ups are mostly labelled Bad but stay on the subject.
+        "cqa_bad_vs_good_without_asker": [e["kind"] in ("cqa_bad", "cqa_good") and not e.get("by_asker") for e in examples],
     }.items():
         sel = np.array(sel)
         y = np.array([e["label"] for e in examples])[sel]

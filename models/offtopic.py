@@ -103,7 +103,10 @@ def training_examples(data_dir, seed: int, limit: int | None = None) -> list[dic
         pool += threads.load_stackexchange(data_dir, site, "train")
     if limit:
         pool = pool[:limit]
-    return threads.offtopic_examples(pool, seed, acks="train")
+    examples = threads.offtopic_examples(pool, seed, acks="train")
+    # CQA marks most of the asker's own follow-ups ("thanks", "what about X?") Bad: poor
+    # answers, but not off-topic in a moderator's sense, so they teach nothing here.
+    return [e for e in examples if not (e["kind"] == "cqa_bad" and e.get("by_asker"))]
 
 
 def train_offtopic(data_dir, seed: int, encoder, tokenizer, limit: int | None = None) -> dict:
