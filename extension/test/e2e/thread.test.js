@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchWithExtension, configureThroughOptions, chromiumMissing } from '../helpers/browser.js';
 import { startStaticServer, startRecordingProxy, close } from '../helpers/servers.js';
@@ -11,7 +13,12 @@ import { startModlensServer, REPO_ROOT } from '../helpers/modlens-server.js';
 
 const PAGES = fileURLToPath(new URL('../fixtures/pages/', import.meta.url));
 const WEIGHTS = `${REPO_ROOT}models/weights/modlens.safetensors`;
-const SCREENSHOT = `${REPO_ROOT}docs/extension-screenshot.png`;
+// A test run must not rewrite tracked files: the screenshot goes to a temporary file unless
+// MODLENS_SCREENSHOT names where to keep it, relative to the repository root: the README's
+// picture is made in extension/ with `MODLENS_SCREENSHOT=docs/extension-screenshot.png npm run test:e2e`.
+const SCREENSHOT = process.env.MODLENS_SCREENSHOT
+  ? resolve(REPO_ROOT, process.env.MODLENS_SCREENSHOT)
+  : `${tmpdir()}/modlens-extension-screenshot.png`;
 
 // MODLENS_E2E_SERVER_URL points the test at a Modlens server already running (one you
 // started by hand); otherwise the test starts its own from this checkout.
@@ -102,7 +109,7 @@ test('a thread in Chromium: badges on the posts the API flagged, panel counts, n
     await page.click(`${worstPost} .modlens-badge`);
     assert.equal(await page.isVisible(`${worstPost} .modlens-details`), true);
     await page.evaluate((selector) => document.querySelector(selector).scrollIntoView({ block: 'start' }), worstPost);
-    mkdirSync(`${REPO_ROOT}docs`, { recursive: true });
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
     assert.deepEqual(pageErrors, []);
   } finally {
