@@ -65,6 +65,8 @@ def timed(outcomes, total, label):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--min-posts", type=int, default=10_000)
+    parser.add_argument("--sample-threads", type=int, default=None,
+                        help="score only the first N threads of the archive (a quick run; the figure says so)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-cluster", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -81,17 +83,24 @@ def main():
         read_seconds = time.perf_counter() - started
     threads = batch.threads
     assert sum(len(t["posts"]) for t in threads) == posts and not batch.errors
+    if args.sample_threads:
+        threads = threads[:args.sample_threads]
+        posts = sum(len(t["posts"]) for t in threads)
     print(f"archive: {len(threads)} threads, {posts} posts (read in {read_seconds:.1f} s)", file=sys.stderr)
 
     scorer = Scorer.load()
     local, local_seconds = timed(score_local(threads, scorer), len(threads), "local")
     results = {
-        "archive": {"threads": len(threads), "posts": posts, "read_seconds": round(read_seconds, 2)},
+        "archive": {"threads": len(batch.threads), "posts": sum(len(t["posts"]) for t in batch.threads),
+                    "read_seconds": round(read_seconds, 2)},
+        "scored": {"threads": len(threads), "posts": posts, "sample": bool(args.sample_threads)},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "model": dict(scorer.model_info),
         "local": {"seconds": round(local_seconds, 1), "posts_per_second": round(posts / local_seconds, 1)},
     }
     print(f"local: {posts / local_seconds:.1f} posts/s ({local_seconds:.0f} s)", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")  # kept if the cluster run is cut short
     del scorer
 
     if not args.skip_cluster:
