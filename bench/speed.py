@@ -205,8 +205,9 @@ def serve_and_measure(app_spec: str, env: dict, requests_n: int, cached: bool, l
                 raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
             return 1000 * elapsed
 
-        # Every worker warms up (first requests pay for kernel choice and allocation).
-        for i in range(2 * max(1, len(workers))):
+        # Warm-up: first requests pay for kernel choice and allocation. The session keeps
+        # its connection, so one worker answers them all, as one moderator's browser would be.
+        for i in range(2):
             post(inputs.thread(texts, f"warm-up {i}"))
         out = {"workers": len(workers)}
         uncached = [post(inputs.thread(texts, f"uncached {i}")) for i in range(requests_n)]
@@ -321,7 +322,7 @@ def main(argv=None) -> int:
             results["http"][f"modlens-{args.http_precision} ({label})"] = serve_and_measure("server:create_app()", env, args.http_requests, True, log)
             print(f"http modlens {label}: {results['http'][f'modlens-{args.http_precision} ({label})']}", file=sys.stderr)
             if not args.skip_peer and n == 0:  # the peer in the first layout only: it is slow
-                results["http"][f"peer-fp32 ({label})"] = serve_and_measure("bench.peer_app:create_app()", env, max(5, args.http_requests // 2), False, log)
+                results["http"][f"peer-fp32 ({label})"] = serve_and_measure("bench.peer_app:create_app()", env, max(5, args.http_requests // 4), False, log)
                 print(f"http peer {label}: {results['http'][f'peer-fp32 ({label})']}", file=sys.stderr)
 
     text = json.dumps(results, indent=1)
