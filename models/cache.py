@@ -23,7 +23,7 @@ import json
 import threading
 from collections import OrderedDict
 
-DEFAULT_MAX_ENTRIES = 1024  # 30-post pages: about 10 KB of scores each, some 10 MB in all
+DEFAULT_MAX_ENTRIES = 512  # 30-post pages: about 20 KB of scores each (tracemalloc), 10 MB in all
 
 
 class ScoreCache:

@@ -46,7 +46,7 @@ class ModelSlot:
 # they tune; create_app still loads them from MODLENS_* like every other setting.
 # bf16 where the CPU multiplies it in hardware, else fp32 (models/quantize.py).
 DEFAULT_PRECISION = "auto"
-DEFAULT_CACHE_SIZE = 1024  # whole requests; a 30-post page's scores are about 10 KB
+DEFAULT_CACHE_SIZE = 512  # whole requests; a 30-post page's scores take about 20 KB: 10 MB in all
 
 
 def init_app(app):
