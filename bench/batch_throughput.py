@@ -69,6 +69,7 @@ def main():
                         help="score only the first N threads of the archive (a quick run; the figure says so)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--skip-cluster", action="store_true")
+    parser.add_argument("--skip-local", action="store_true", help="cluster run only (no local figure, no comparison)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
 
@@ -88,20 +89,22 @@ def main():
         posts = sum(len(t["posts"]) for t in threads)
     print(f"archive: {len(threads)} threads, {posts} posts (read in {read_seconds:.1f} s)", file=sys.stderr)
 
-    scorer = Scorer.load()
-    local, local_seconds = timed(score_local(threads, scorer), len(threads), "local")
     results = {
         "archive": {"threads": len(batch.threads), "posts": sum(len(t["posts"]) for t in batch.threads),
                     "read_seconds": round(read_seconds, 2)},
         "scored": {"threads": len(threads), "posts": posts, "sample": bool(args.sample_threads)},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "model": dict(scorer.model_info),
-        "local": {"seconds": round(local_seconds, 1), "posts_per_second": round(posts / local_seconds, 1)},
     }
-    print(f"local: {posts / local_seconds:.1f} posts/s ({local_seconds:.0f} s)", file=sys.stderr)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n")  # kept if the cluster run is cut short
-    del scorer
+    local = []
+    if not args.skip_local:
+        scorer = Scorer.load()
+        results["model"] = dict(scorer.model_info)
+        local, local_seconds = timed(score_local(threads, scorer), len(threads), "local")
+        results["local"] = {"seconds": round(local_seconds, 1), "posts_per_second": round(posts / local_seconds, 1)}
+        print(f"local: {posts / local_seconds:.1f} posts/s ({local_seconds:.0f} s)", file=sys.stderr)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1) + "\n")  # kept if the cluster run is cut short
+        del scorer
 
     if not args.skip_cluster:
         from distributed import Client, LocalCluster
@@ -115,12 +118,13 @@ def main():
             with Client(cluster.scheduler_address) as client:
                 client.run(preload)  # each worker loads the model once, off the clock
             remote, remote_seconds = timed(score_on_cluster(threads, cluster.scheduler_address), len(threads), "cluster")
+        results.setdefault("model", remote[0]["model"] if remote else None)
         differences = [abs(a - b) for x, y in zip(local, remote) for p, q in zip(x["posts"], y["posts"])
                        for a, b in zip(p["scores"].values(), q["scores"].values())]
         results["cluster"] = {
             "workers": args.workers, "torch_threads_per_worker": threads_per_worker,
             "seconds": round(remote_seconds, 1), "posts_per_second": round(posts / remote_seconds, 1),
-            "threads_scored": len(remote), "max_score_difference_vs_local": max(differences, default=0.0),
+            "threads_scored": len(remote), "max_score_difference_vs_local": max(differences) if differences else None,
         }
         print(f"cluster ({args.workers} workers): {posts / remote_seconds:.1f} posts/s ({remote_seconds:.0f} s)",
               file=sys.stderr)
