@@ -51,14 +51,22 @@ def write_archive(folder, min_posts):
     return path, posts
 
 
-def timed(outcomes, total, label):
-    """Drain the outcomes (with a progress bar on stderr); returns (records, seconds)."""
+def timed(outcomes, total, label, checkpoint=None):
+    """Drain the outcomes (with a progress bar on stderr); returns (records, seconds).
+
+    Every 50 threads `checkpoint(threads, posts, seconds)` records the rate so far, so a
+    run cut short (the shared machine) still leaves a measured figure behind."""
     from tqdm import tqdm
 
     started = time.perf_counter()
-    records = [record for _, record, _ in tqdm(outcomes, total=total, desc=label, unit="thread", file=sys.stderr)]
-    if any(record is None for record in records):
-        raise SystemExit(f"{label}: some threads failed to score")
+    records, posts = [], 0
+    for _, record, _ in tqdm(outcomes, total=total, desc=label, unit="thread", file=sys.stderr):
+        if record is None:
+            raise SystemExit(f"{label}: some threads failed to score")
+        records.append(record)
+        posts += len(record["posts"])
+        if checkpoint and len(records) % 50 == 0:
+            checkpoint(len(records), posts, time.perf_counter() - started)
     return records, time.perf_counter() - started
 
 
@@ -95,11 +103,21 @@ def main():
         "scored": {"threads": len(threads), "posts": posts, "sample": bool(args.sample_threads)},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
     }
+
+    def checkpoint(label):
+        def save(done_threads, done_posts, seconds):
+            if args.json:
+                partial = {**results, f"{label}_so_far": {"threads": done_threads, "posts": done_posts,
+                                                         "seconds": round(seconds, 1),
+                                                         "posts_per_second": round(done_posts / seconds, 1)}}
+                args.json.write_text(json.dumps(partial, indent=1) + "\n")
+        return save
+
     local = []
     if not args.skip_local:
         scorer = Scorer.load()
         results["model"] = dict(scorer.model_info)
-        local, local_seconds = timed(score_local(threads, scorer), len(threads), "local")
+        local, local_seconds = timed(score_local(threads, scorer), len(threads), "local", checkpoint("local"))
         results["local"] = {"seconds": round(local_seconds, 1), "posts_per_second": round(posts / local_seconds, 1)}
         print(f"local: {posts / local_seconds:.1f} posts/s ({local_seconds:.0f} s)", file=sys.stderr)
         if args.json:
@@ -117,7 +135,8 @@ def main():
                           dashboard_address=None, silence_logs=40, env=env) as cluster:
             with Client(cluster.scheduler_address) as client:
                 client.run(preload)  # each worker loads the model once, off the clock
-            remote, remote_seconds = timed(score_on_cluster(threads, cluster.scheduler_address), len(threads), "cluster")
+            remote, remote_seconds = timed(score_on_cluster(threads, cluster.scheduler_address), len(threads), "cluster",
+                                           checkpoint("cluster"))
         results.setdefault("model", remote[0]["model"] if remote else None)
         differences = [abs(a - b) for x, y in zip(local, remote) for p, q in zip(x["posts"], y["posts"])
                        for a, b in zip(p["scores"].values(), q["scores"].values())]
