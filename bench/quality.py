@@ -26,6 +26,7 @@ BAR = 0.005
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--weights", type=Path, default=None, help="weights folder (default: the committed ones)")
     parser.add_argument("--precisions", default="fp32,bf16,int8")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is steadier on a shared machine)")
     parser.add_argument("--seed", type=int, default=13, help="as models.evaluate's --seed")
@@ -43,7 +44,7 @@ def main(argv=None) -> int:
     results = {}
     for precision in args.precisions.split(","):
         started = time.time()
-        scorer = Scorer.load(precision=precision)
+        scorer = Scorer.load(args.weights, precision=precision)
         part = evaluate_classification(scorer, args.data)
         part.update(evaluate_offtopic(scorer, args.data, args.seed))
         results[precision] = {k: v for k, v in part.items() if k.endswith(".auc")}
