@@ -20,7 +20,7 @@ bind = f"{'0.0.0.0' if _has_keys else '127.0.0.1'}:{os.environ.get('PORT', '8000
 # more threads than cores only adds contention. One torch thread a worker and one worker
 # a core: with two threads every operator waits at an OpenMP barrier for its sibling,
 # and when anything else wants the core (the other worker, the OS) that wait is a whole
-# time slice; a 30-post thread measured 7x slower that way on 2 shared cores
+# time slice; a 30-post thread measured 7-17x slower that way on 2 shared cores
 # (bench/RESULTS.md). MODLENS_TORCH_THREADS and WEB_CONCURRENCY override both counts.
 torch_threads = int(os.environ.get("MODLENS_TORCH_THREADS", "0")) or 1
 workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or max(1, _cores // torch_threads)
