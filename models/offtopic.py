@@ -121,9 +121,12 @@ def train_offtopic(data_dir, seed: int, encoder, tokenizer, limit: int | None = 
     y = np.array([e["label"] for e in examples])
     clf = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
     clf.fit(x, y)
+    from .heads import FORUM_BASE_RATES, prior_shift
+
     return {
         "coef": clf.coef_[0].astype(np.float32),
-        "intercept": float(clf.intercept_[0]),
+        # The fit sees the training mix's share of off-topic replies; serve the forum's.
+        "intercept": prior_shift(float(clf.intercept_[0]), float(y.mean()), FORUM_BASE_RATES["off_topic"]),
         "ack_embeddings": ack_embs,
         "examples": len(examples),
         "positives": int(y.sum()),

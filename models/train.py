@@ -30,7 +30,7 @@ from torch import nn
 
 from . import data as datasets
 from .encoder import DEFAULT_SPLIT, SplitEncoder, load_bert, load_tokenizer, mean_pool
-from .heads import HEAD_ATTRIBUTES, fit_platt
+from .heads import FORUM_BASE_RATES, HEAD_ATTRIBUTES, fit_platt, prior_shift
 from .normalize import augment_text, normalize
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -224,7 +224,12 @@ def calibrate(logits: np.ndarray, rows) -> dict[str, tuple[float, float]]:
         if len(sel) == 0 or y[sel, k].min() == y[sel, k].max():
             params[attr] = (1.0, 0.0)
             continue
-        params[attr] = fit_platt(logits[sel, k], y[sel, k], [sources[i] for i in sel], datasets.REFERENCE_SOURCE[attr])
+        reference = datasets.REFERENCE_SOURCE[attr]
+        slope, intercept = fit_platt(logits[sel, k], y[sel, k], [sources[i] for i in sel], reference)
+        if attr in FORUM_BASE_RATES:
+            ref_rows = [i for i in sel if sources[i] == reference]
+            intercept = prior_shift(intercept, float(y[ref_rows, k].mean()), FORUM_BASE_RATES[attr])
+        params[attr] = (slope, intercept)
     return params
 
 

@@ -3,7 +3,7 @@
 `models/weights/modlens.safetensors` holds the fine-tuned upper encoder layers (fp16, to
 halve the size in git), the served classification heads, the frozen-encoder baseline heads
 (for the evaluation report), and the off_topic model. `config.json` holds calibration,
-the attribute order and how the weights were produced. The sha256 of the safetensors file
+the attribute order and how the weights were produced. One sha256 over both files
 identifies the model in every response.
 """
 
@@ -25,11 +25,14 @@ CONFIG_FILE = "config.json"
 MODEL_NAME = "modlens-minilm"
 
 
-def sha256_of(path: Path) -> str:
+def sha256_of(*paths: Path) -> str:
+    """One digest over the files in order: the weights and the config that calibrates them,
+    so a change to either names a different model."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    for path in paths:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
 
 
@@ -65,11 +68,11 @@ def _version() -> str:
 
 
 def load_weights(folder: Path) -> tuple[dict, dict, str]:
-    """(tensors as fp32, config, sha256 of the safetensors file)."""
+    """(tensors as fp32, config, sha256 of the safetensors file followed by config.json)."""
     folder = Path(folder)
     path = folder / WEIGHTS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no trained weights at {path}: run `python -m models.train --data ../shared/data`")
     tensors = {k: v.float() for k, v in load_file(str(path)).items()}
     config = json.loads((folder / CONFIG_FILE).read_text())
-    return tensors, config, sha256_of(path)
+    return tensors, config, sha256_of(path, folder / CONFIG_FILE)

@@ -31,7 +31,7 @@ def test_weights_load_and_match_model_info(scorer):
     from models.scorer import DEFAULT_WEIGHTS_DIR
 
     config = json.loads((DEFAULT_WEIGHTS_DIR / CONFIG_FILE).read_text())
-    assert scorer.model_info["sha256"] == sha256_of(DEFAULT_WEIGHTS_DIR / WEIGHTS_FILE)
+    assert scorer.model_info["sha256"] == sha256_of(DEFAULT_WEIGHTS_DIR / WEIGHTS_FILE, DEFAULT_WEIGHTS_DIR / CONFIG_FILE)
     assert scorer.model_info["version"] == config["version"]
     assert scorer.model_info["name"] == config["name"]
 
