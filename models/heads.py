@@ -16,16 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-HEAD_ATTRIBUTES = (
-    "toxicity",
-    "insult",
-    "identity_attack",
-    "profanity",
-    "threat",
-    "negativity",
-    "hostility",
-    "sarcasm",
-)
+from .attributes import ATTRIBUTES
+
+# The attributes read from one text alone; off_topic needs the thread (models/offtopic.py).
+# The order is the heads' row order in the committed weights (config.json head_attributes).
+HEAD_ATTRIBUTES = tuple(a for a in ATTRIBUTES if a != "off_topic")
 
 
 # Base rates assumed for a moderated forum, where the reference data's own rate is far from
