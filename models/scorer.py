@@ -62,6 +62,10 @@ class Scorer:
             raise ValueError(f"variant must be 'tuned' or 'baseline', not {variant!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError("batch_size must be a positive integer")
+        if list(config.get("head_attributes", [])) != list(HEAD_ATTRIBUTES):
+            # The heads' rows are read in HEAD_ATTRIBUTES order: weights trained with another
+            # order would score every attribute under the wrong name.
+            raise ValueError(f"weights have heads {config.get('head_attributes')}, this code expects {list(HEAD_ATTRIBUTES)}")
         self.tokenizer = tokenizer
         self.encoder = encoder
         self.variant = variant
