@@ -107,16 +107,15 @@ class OneAtATime:
         return getattr(self.scorer, name)
 
     def score_thread(self, *args, **kwargs):
-        with self._lock:
-            try:
-                return self.scorer.score_thread(*args, **kwargs)
-            finally:
-                _release_memory()
+        return self._in_turn(self.scorer.score_thread, *args, **kwargs)
 
     def score_texts(self, *args, **kwargs):
+        return self._in_turn(self.scorer.score_texts, *args, **kwargs)
+
+    def _in_turn(self, method, *args, **kwargs):
         with self._lock:
             try:
-                return self.scorer.score_texts(*args, **kwargs)
+                return method(*args, **kwargs)
             finally:
                 _release_memory()
 
