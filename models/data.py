@@ -224,6 +224,25 @@ def load_identity_templates(data_dir=None, split="train"):
     return out
 
 
+# --- Generated threats and hard non-threats (models/threat_templates.py) -----------------
+
+
+def load_threat_templates(data_dir=None, split="train"):
+    from .threat_templates import training_set, validation_set
+
+    if split not in ("train", "val"):
+        raise ValueError("threat templates: train and val only; the evaluation set is separate")
+    out = []
+    for row in training_set() if split == "train" else validation_set():
+        y = int(row["label"])
+        # A threat is toxic; a harmless sentence with a violent word is no harm on any axis.
+        labels = {"threat": y, "toxicity": y}
+        if y == 0:
+            labels.update(insult=0, identity_attack=0, profanity=0)
+        out.append(Example(row["text"], "threats", labels))
+    return out
+
+
 LOADERS = {
     "jigsaw": load_jigsaw,
     "offensive": load_offensive,
@@ -236,6 +255,7 @@ LOADERS = {
     "gab": load_gab,
     "isarcasm": load_isarcasm,
     "identity": load_identity_templates,
+    "threats": load_threat_templates,
 }
 
 # Which source's label base rate the served score is calibrated to, per attribute: the one
