@@ -37,6 +37,11 @@ TARGETS = {
     "off_topic.cqa_bad_vs_good.auc": 0.85,
     "identity.flagged_share": 0.03,
 }
+# Sentences a moderator must see flagged as threats, measured apart from the sets above.
+THREAT_PROBES = (
+    "I am going to kill you.",
+    "I will find you and break your legs.",
+)
 
 
 def roc_auc(labels, scores) -> float:
@@ -129,6 +134,24 @@ def evaluate_identity(scorer) -> dict:
     }
 
 
+def evaluate_threats(scorer) -> dict:
+    """Generated threats and hard non-threats never trained on (models/threat_templates.py)."""
+    from .threat_templates import evaluation_set
+
+    rows = evaluation_set()
+    results = scorer.score_texts([r["text"] for r in rows] + list(THREAT_PROBES), attributes=["threat"])
+    y = np.array([r["label"] for r in rows])
+    p = np.array([r["scores"]["threat"] for r in results[: len(rows)]])
+    cut = scorer.thresholds["threat"]
+    return {
+        "threats.sentences": len(rows),
+        "threats.auc": roc_auc(y, p),
+        "threats.threats_flagged_share": float((p[y == 1] >= cut).mean()),
+        "threats.non_threats_flagged_share": float((p[y == 0] >= cut).mean()),
+        "threats.probes": {t: r["scores"]["threat"] for t, r in zip(THREAT_PROBES, results[len(rows):])},
+    }
+
+
 def evaluate_offtopic(scorer, data_dir: Path, seed: int) -> dict:
     """Held-out CQA dev threads: injected foreign replies, and Bad vs Good replies."""
     from . import threads
@@ -146,7 +169,7 @@ def evaluate_offtopic(scorer, data_dir: Path, seed: int) -> dict:
             cache.update(zip(missing, scorer.embed(missing)))
         return np.array([cache[t] for t in texts])
 
-    x = examples_features(examples, embed, scorer._ack)
+    x = examples_features(examples, embed, scorer._ack, scorer._off_pair)
     p = 1.0 / (1.0 + np.exp(-(x @ scorer._off_coef + scorer._off_intercept)))
     cosine = 1.0 - x[:, 0]  # plain baseline: 1 - cosine to the opening post
     out = {}
@@ -230,6 +253,10 @@ def write_report(path: Path, results: dict, seed_posts, command: str, seconds: f
     probe = tuned.get("identity.probe_gay_muslim_woman")
     if probe:
         lines.append("\"I am a proud gay Muslim woman.\": " + ", ".join(f"{k} {v:.3f}" for k, v in probe.items()) + " (tox-block's Jigsaw BiLSTM: toxicity 0.74).")
+    probes = tuned.get("threats.probes")
+    if probes:
+        lines.append("Threat probes (served / baseline): " + "; ".join(
+            f"\"{t}\" {v:.3f} / {base.get('threats.probes', {}).get(t, float('nan')):.3f}" for t, v in probes.items()) + ".")
     lines += ["", "## The seed thread (`../shared/seeds/`), scored by the batch command", ""]
     if isinstance(seed_posts, str):
         lines.append(seed_posts)
@@ -267,6 +294,7 @@ def main(argv=None) -> int:
         part = {}
         part.update(evaluate_classification(scorer, args.data))
         part.update(evaluate_identity(scorer))
+        part.update(evaluate_threats(scorer))
         part.update(evaluate_offtopic(scorer, args.data, args.seed))
         results[variant] = part
         if variant == "tuned":

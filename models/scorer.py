@@ -24,7 +24,8 @@ from .attributes import ATTRIBUTES, DEFAULT_THRESHOLDS
 from .encoder import SplitEncoder, load_bert, load_tokenizer, mean_pool
 from .heads import HEAD_ATTRIBUTES, sigmoid
 from .normalize import normalize
-from .offtopic import feature_vector
+from .offtopic import FEATURES as OFFTOPIC_FEATURES
+from .offtopic import PAIR_FEATURES, feature_vector
 from .quantize import apply_precision, auto_precision
 from .text import sentence_spans, token_windows
 from .weights import load_weights
@@ -80,6 +81,11 @@ class Scorer:
         self._off_coef = tensors["offtopic.coef"].numpy().astype(np.float64)
         self._off_intercept = float(config["offtopic"]["intercept"])
         self._ack = tensors["offtopic.ack_embeddings"].numpy()
+        # Weights from before the pair features read the similarities only.
+        self._off_pair = "reply" in config["offtopic"].get("features", [])
+        expected = len(OFFTOPIC_FEATURES) + (384 * len(PAIR_FEATURES) if self._off_pair else 0)
+        if self._off_coef.shape != (expected,):
+            raise ValueError(f"off_topic weights have {self._off_coef.shape[0]} coefficients, their config names {expected}")
         name = config["name"] if variant == "tuned" else config["name"] + "-frozen-baseline"
         self.model_info = {"name": name, "version": config["version"], "sha256": sha256}
         self.thresholds = dict(DEFAULT_THRESHOLDS)
@@ -274,12 +280,12 @@ class Scorer:
             parent_emb = encoded[parent].embedding if parent is not None and parent != i else None
             previous = np.array([encoded[j].embedding for j in range(max(1, i - MAX_PREVIOUS), i)]) if i > 1 else None
             words = len((post.get("text") or "").split())
-            f = feature_vector(enc.embedding, words, title_emb, opening, parent_emb, previous, self._ack)
+            f = feature_vector(enc.embedding, words, title_emb, opening, parent_emb, previous, self._ack, self._off_pair)
             p = float(sigmoid(f @ self._off_coef + self._off_intercept))
             if post.get("quotes"):
                 # A reply is also judged against what it quotes, as if that were its parent;
                 # the lower of the two readings stands, so quoting can never raise off_topic.
-                f = feature_vector(enc.embedding, words, title_emb, opening, quote_emb[i], previous, self._ack)
+                f = feature_vector(enc.embedding, words, title_emb, opening, quote_emb[i], previous, self._ack, self._off_pair)
                 p = min(p, float(sigmoid(f @ self._off_coef + self._off_intercept)))
             out.append(p)
         return out

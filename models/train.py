@@ -9,7 +9,8 @@ Reproduces the committed weights (models/weights/) from the train splits, seeded
 3. the heads are calibrated on the validation splits (models/heads.py);
 4. the frozen-encoder baseline (logistic heads on the pretrained sentence embedding) is fitted
    on the same rows, for the evaluation report to compare against;
-5. the off_topic model is fitted on thread data (models/offtopic.py).
+5. the off_topic model is fitted on thread data (models/offtopic.py), with the embeddings
+   the saved scorer computes.
 `--steps 2 --limit 50` is a smoke run (the tests use it).
 """
 
@@ -50,6 +51,7 @@ SOURCE_WEIGHTS = {
     "emotion": 1.0,
     "sentiment": 1.0,
     "identity": 0.5,
+    "threats": 1.0,
 }
 # Rows kept per source for training: enough for the steps we run, so that the cache stays
 # small; positives of rare labels are always kept. TweetEval offensive is kept whole: it is
@@ -94,7 +96,9 @@ def augment_obfuscation(rows: list[datasets.Example], rng: random.Random) -> lis
     extra = []
     for r in rows:
         if r.labels.get("profanity") or r.labels.get("insult"):
-            masked = augment_text(r.text, rng, p=0.7)
+            # Spellings the normaliser cannot undo: an undoable one would be unmasked
+            # before encoding anyway and teach nothing.
+            masked = augment_text(r.text, rng, p=0.7, undoable=False)
             if masked != r.text and rng.random() < 0.5:
                 extra.append(datasets.Example(masked, r.source, dict(r.labels)))
     return extra
@@ -293,11 +297,7 @@ def main(argv=None) -> int:
     base_w, base_b = fit_baseline(train_cache.semantic, train_rows, args.seed)
     del train_cache
 
-    from .offtopic import train_offtopic
-
-    offtopic = train_offtopic(args.data, args.seed, encoder=encoder, tokenizer=tokenizer, limit=args.limit)
-    log(f"off_topic fitted on {offtopic['examples']} examples")
-
+    from .offtopic import FEATURES, train_offtopic
     from .scorer import Scorer
     from .weights import save_weights
 
@@ -312,11 +312,19 @@ def main(argv=None) -> int:
         "torch": torch.__version__,
     }
     identity = {a: (1.0, 0.0) for a in HEAD_ATTRIBUTES}
-    save_weights(args.out, encoder, w, b, identity, base_w, base_b, identity, offtopic, meta)
+    # A first save without calibration or off_topic (similarity features, all zero), so the
+    # served code path (models/scorer.py) can compute what both are fitted on.
+    placeholder = {"coef": np.zeros(len(FEATURES)), "intercept": 0.0, "ack_embeddings": np.zeros((1, 384)), "examples": 0, "positives": 0}
+    save_weights(args.out, encoder, w, b, identity, base_w, base_b, identity, placeholder, meta)
+    scorer = Scorer.load(args.out)
+    # off_topic is fitted on the scorer's own embeddings (normalised text, windows over the
+    # whole post), the ones it reads when serving.
+    offtopic = train_offtopic(args.data, args.seed, embed=scorer.embed, limit=args.limit)
+    log(f"off_topic fitted on {offtopic['examples']} examples")
     # Calibrate what is served: the saved (fp16) weights, through the scorer's own
     # worst-segment rule, on the validation rows.
     texts = [r.text for r in val_rows]
-    calibration = calibrate(Scorer.load(args.out).head_logits(texts), val_rows)
+    calibration = calibrate(scorer.head_logits(texts), val_rows)
     base_calibration = calibrate(Scorer.load(args.out, variant="baseline").head_logits(texts), val_rows)
     meta["seconds"] = round(time.time() - started)
     save_weights(args.out, encoder, w, b, calibration, base_w, base_b, base_calibration, offtopic, meta)
