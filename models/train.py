@@ -88,17 +88,18 @@ def gather(data_dir: Path, split: str, rng: random.Random, limit: int | None) ->
 
 
 def augment_obfuscation(rows: list[datasets.Example], rng: random.Random) -> list[datasets.Example]:
-    """Copies of profane training rows with masked/leet spellings (same labels).
+    """Copies of profane or insulting training rows with masked/leet spellings (same labels).
 
-    The scorer normalises text before encoding, so this mostly teaches the model the
-    spellings the normaliser cannot undo (different lengths, unusual masks).
+    The normaliser undoes these spellings before encoding, so most copies encode as their
+    original: in effect about a third more weight on insult and profanity positives, the
+    rarest labels of the harm heads. Spellings it cannot undo (`undoable=False`) were tried
+    instead and measured worse on the Jigsaw test pools (profanity ROC-AUC 0.929 against
+    0.945, toxicity 0.941 against 0.948; runs of 2026-11-29 in models/MODEL_CARD.md).
     """
     extra = []
     for r in rows:
         if r.labels.get("profanity") or r.labels.get("insult"):
-            # Spellings the normaliser cannot undo: an undoable one would be unmasked
-            # before encoding anyway and teach nothing.
-            masked = augment_text(r.text, rng, p=0.7, undoable=False)
+            masked = augment_text(r.text, rng, p=0.7)
             if masked != r.text and rng.random() < 0.5:
                 extra.append(datasets.Example(masked, r.source, dict(r.labels)))
     return extra
@@ -268,7 +269,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA_DIR, help="the shared data folder")
     parser.add_argument("--out", type=Path, default=WEIGHTS_DIR, help="where the weights are written")
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--limit", type=int, default=None, help="rows per source (smoke runs)")
     parser.add_argument("--threads", type=int, default=2)
