@@ -58,6 +58,20 @@ def test_insult_outscores_polite_post(scorer):
         assert insult["scores"][attribute] > polite["scores"][attribute] + 0.3, attribute
 
 
+def test_a_direct_threat_is_flagged_and_harmless_uses_of_its_words_are_not(scorer):
+    # None of these sentences is in the threat templates the model was trained on.
+    threat, call, reported, idiom = scorer.score_texts([
+        "Keep lying about me and I am going to kill you.",
+        "I am going to call you after the briefing.",
+        "The man was heard threatening to kill his brother, the officer said.",
+        "This shift pattern is killing me.",
+    ], attributes=["threat"])
+    assert "threat" in threat["flags"]
+    for other in (call, reported, idiom):
+        assert "threat" not in other["flags"]
+        assert threat["scores"]["threat"] > 3 * other["scores"]["threat"]
+
+
 def test_off_topic_reply_outscores_on_topic_reply(scorer):
     _, on, off, ack = scorer.score_thread(
         thread({"text": TOPIC["on_topic"]}, {"text": TOPIC["off_topic"]}, {"text": "Thanks, useful summary."})
