@@ -214,10 +214,7 @@ def _generated(rows: list[dict], source: str, attribute: str) -> list[Example]:
     the other harms; a negative is no harm on any axis."""
     out = []
     for row in rows:
-        y = int(row["label"])
-        labels = {attribute: y, "toxicity": y}
-        if y == 0:
-            labels = dict.fromkeys(HARM_ATTRIBUTES, 0)
+        labels = {attribute: 1, "toxicity": 1} if row["label"] else dict.fromkeys(HARM_ATTRIBUTES, 0)
         out.append(Example(row["text"], source, labels))
     return out
 

@@ -129,6 +129,7 @@ def train_offtopic(data_dir, seed: int, embed, limit: int | None = None) -> dict
     from .heads import FORUM_BASE_RATES, prior_shift
 
     return {
+        "features": list(FEATURES + PAIR_FEATURES),
         "coef": clf.coef_[0].astype(np.float32),
         # The fit sees the training mix's share of off-topic replies; serve the forum's.
         "intercept": prior_shift(float(clf.intercept_[0]), float(y.mean()), FORUM_BASE_RATES["off_topic"]),

@@ -18,8 +18,8 @@ Three disjoint sets of generated sentences:
 - `evaluation_set()`: the same kinds, from other templates and other harm phrases, so the
   report measures whether the head learnt the kind of sentence, not our wording.
 
-No template and no harm phrase is shared between the sets (a test checks it). Both are
-built without randomness: every call returns the same list in the same order.
+No template and no harm phrase is shared between the sets (a test checks it). All three
+are built without randomness: every call returns the same list in the same order.
 """
 
 from __future__ import annotations

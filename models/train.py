@@ -315,7 +315,7 @@ def main(argv=None) -> int:
     identity = {a: (1.0, 0.0) for a in HEAD_ATTRIBUTES}
     # A first save without calibration or off_topic (similarity features, all zero), so the
     # served code path (models/scorer.py) can compute what both are fitted on.
-    placeholder = {"coef": np.zeros(len(FEATURES)), "intercept": 0.0, "ack_embeddings": np.zeros((1, 384)), "examples": 0, "positives": 0}
+    placeholder = {"features": list(FEATURES), "coef": np.zeros(len(FEATURES)), "intercept": 0.0, "ack_embeddings": np.zeros((1, 384)), "examples": 0, "positives": 0}
     save_weights(args.out, encoder, w, b, identity, base_w, base_b, identity, placeholder, meta)
     scorer = Scorer.load(args.out)
     # off_topic is fitted on the scorer's own embeddings (normalised text, windows over the

@@ -18,7 +18,6 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from .heads import HEAD_ATTRIBUTES
-from .offtopic import FEATURES, PAIR_FEATURES
 
 WEIGHTS_FILE = "modlens.safetensors"
 CONFIG_FILE = "config.json"
@@ -55,7 +54,7 @@ def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b
         "head_attributes": list(HEAD_ATTRIBUTES),
         "calibration": {a: list(calibration[a]) for a in HEAD_ATTRIBUTES},
         "baseline_calibration": {a: list(base_calibration[a]) for a in HEAD_ATTRIBUTES},
-        "offtopic": {"features": list(FEATURES) + (list(PAIR_FEATURES) if len(offtopic["coef"]) > len(FEATURES) else []), "intercept": offtopic["intercept"], "examples": offtopic["examples"], "positives": offtopic["positives"]},
+        "offtopic": {"features": list(offtopic["features"]), "intercept": offtopic["intercept"], "examples": offtopic["examples"], "positives": offtopic["positives"]},
         "training": meta,
     }
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
