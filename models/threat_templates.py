@@ -18,8 +18,18 @@ Three disjoint sets of generated sentences:
 - `evaluation_set()`: the same kinds, from other templates and other harm phrases, so the
   report measures whether the head learnt the kind of sentence, not our wording.
 
+Intimidation is a threat too, and the one a police forum meets most: "I know where you
+live", a member's address, phone or workplace posted or promised ("everyone will know
+where you live"), their family, car or house named, "watch your back", "say that again
+and ...", "I'll be waiting for you after work". Each set has its own wordings of it, and
+its own hard non-threats beside it: "I'll report you to the moderators", "break a leg",
+"watch your step on the ice", intimidation reported with its arrest or caution ("she said
+she knew where he lived, and we cautioned her"), an officer describing a harassment case.
+
 No template and no harm phrase is shared between the sets (a test checks it). All three
-are built without randomness: every call returns the same list in the same order.
+are built without randomness: every call returns the same list in the same order. None
+of them holds a reply of the forum probe set (`models/probes.py`), which the evaluation
+report scores as forum rows: a test checks that too.
 """
 
 from __future__ import annotations
@@ -47,6 +57,12 @@ TRAIN_HARMS = (
     "murder {o}",
     "batter {o} with a hammer",
     "hang {o} from a lamppost",
+    # Intimidation: the home, the family, the car, the address made public.
+    "post {p} home address online",
+    "torch {p} car on the drive",
+    "go after {p} kids",
+    "turn up at {p} front door",
+    "follow {o} home from work",
 )
 VALIDATION_HARMS = (
     "punch {p} teeth out",
@@ -54,6 +70,8 @@ VALIDATION_HARMS = (
     "poison {o}",
     "crush {p} windpipe",
     "drown {o}",
+    "pay {p} family a visit",
+    "share {p} address with the whole forum",
 )
 EVAL_HARMS = (
     "shoot {o}",
@@ -64,6 +82,8 @@ EVAL_HARMS = (
     "run {o} over",
     "blow {p} brains out",
     "rip {p} head off",
+    "publish {p} home address",
+    "deal with {p} wife and kids",
 )
 
 # --- Harmless things the same frames say ("I'll ... you"): not threats.
@@ -76,11 +96,16 @@ TRAIN_BENIGN = (
     "meet {o} at the station",
     "add {o} to the rota",
     "beat {o} at darts",
+    # Reporting a member is what a forum offers instead of a threat: "I'll report you".
+    "report {o} to the moderators",
+    "report {p} post to the admins",
+    "wait for {o} at the front desk",
 )
 VALIDATION_BENIGN = (
     "phone {o} tomorrow",
     "print {o} a copy",
     "walk {o} through the checklist",
+    "flag {p} post to the admins",
 )
 EVAL_BENIGN = (
     "email {o} the minutes",
@@ -89,6 +114,8 @@ EVAL_BENIGN = (
     "pick {o} up after the briefing",
     "ring {o} when I get in",
     "take {o} through the paperwork",
+    "report {p} account to the site admins",
+    "give {o} a lift home",
 )
 
 TARGETS = (("you", "your"), ("him", "his"), ("her", "her"))
@@ -100,6 +127,7 @@ TRAIN_FRAMES = (
     "If I ever see you again I will {harm}.",
     "Keep posting and I swear I'll {harm}.",
     "One more word and I'll {harm}.",
+    "Post that one more time and I'll {harm}.",
 )
 VALIDATION_FRAMES = (
     "Try that again and I will {harm}.",
@@ -110,6 +138,7 @@ EVAL_FRAMES = (
     "Mark my words, I'll {harm}.",
     "Carry on like this and I will {harm}.",
     "Next time we meet I'm going to {harm}.",
+    "Mention me once more and I'll {harm}.",
 )
 # Reported threats (a member describing what someone else said or did): label 0, with the
 # same harm phrases as the threats, so the head must read who intends the harm.
@@ -117,13 +146,16 @@ TRAIN_REPORTS = (
     "The suspect threatened to {harm}.",
     "He told the call handler he was going to {harm}.",
     "Her ex had texted that he would {harm}.",
+    "We arrested the neighbour after he threatened to {harm}.",
 )
 VALIDATION_REPORTS = (
     "The complainant said the man had threatened to {harm}.",
+    "A caution was issued after the caller said they would {harm}.",
 )
 EVAL_REPORTS = (
     "The defendant admitted saying he would {harm}.",
     "According to the witness statement, the caller vowed to {harm}.",
+    "He got a caution for telling his neighbour he would {harm}.",
 )
 TRAIN_TAILS = ("", " tonight", " when I find you", ", I promise")
 VALIDATION_TAILS = ("", " on Monday")
@@ -149,12 +181,43 @@ TRAIN_THREATS_FREE = (
     "I'd happily watch you burn.",
     "Enjoy your last few days.",
     "He deserves to be shot and I'd pull the trigger.",
+    # Intimidation: the address made public, the family, the car, the house, waiting.
+    "Everyone on this forum will know your home address by tonight.",
+    "I'll post your address here and let everyone drop round.",
+    "I've found your home address and I'm sharing it with everyone you've upset.",
+    "Keep it up and your address goes on Facebook with a photo of your house.",
+    "I'll make sure everyone knows where you live and where your kids go to school.",
+    "I know where your wife works and what time she finishes.",
+    "Your kids walk home on their own, don't they?",
+    "I know where your mum lives too.",
+    "Your family will pay for what you posted.",
+    "Think of your kids before you post again.",
+    "Nice house. Shame if the windows went in one night.",
+    "Lovely car on your drive. It would be a pity if it caught fire.",
+    "Keep talking and your house will be the next one on the news.",
+    "I've got your number plate. Think about that next time you post.",
+    "Watch your back on the walk to the station.",
+    "You'd better sleep with both eyes open from now on.",
+    "I'd lock your doors tonight if I were you.",
+    "Say that again and see what happens to your car.",
+    "Post that one more time and your phone number goes up on every forum I know.",
+    "One more post like that and I'll be round your house.",
+    "I'll be outside the station when you clock off, and I won't be alone.",
+    "I'll be waiting by your car when your shift ends.",
+    "Don't be surprised if someone is waiting on your doorstep tomorrow.",
 )
 VALIDATION_THREATS_FREE = (
     "I'm outside your flat right now.",
     "You'll be sorry when they find you.",
     "Someone should take him out for good.",
     "Keep looking over your shoulder.",
+    "Your kids' school is only round the corner from me, isn't it?",
+    "Everybody here is about to find out your address.",
+    "Watch yourself walking to your car tonight.",
+    "Reply once more and your employer gets a visit from me.",
+    "I'll be outside your workplace at five.",
+    "Keep your doors locked, just a friendly warning.",
+    "Your car would look better with four flat tyres.",
 )
 EVAL_THREATS_FREE = (
     "I know where your family lives.",
@@ -165,6 +228,17 @@ EVAL_THREATS_FREE = (
     "Your days are numbered.",
     "I've got your address now. See you soon.",
     "Somebody should teach her a lesson she won't walk away from.",
+    "Everyone will know where you live by the morning.",
+    "I've shared your address with a few friends of mine.",
+    "That's a nice house you've got on Mill Lane.",
+    "Nice kids. Be a shame if something happened on the school run.",
+    "Your wife's car is the red one, isn't it?",
+    "Watch your back, copper.",
+    "Keep checking your rear-view mirror on the way home.",
+    "I'll be waiting for you after work.",
+    "Enjoy the walk home tonight. I'll be watching.",
+    "Type one more word about me and your windows come in.",
+    "Say my name again and you won't be walking anywhere.",
 )
 
 # Violent words that are not threats: idioms, reports, games, training, advice.
@@ -201,6 +275,31 @@ TRAIN_NOT_THREATS = (
     "Just choke the engine a little on cold mornings.",
     "The kids were playing cops and robbers, shooting each other with water pistols.",
     "Kill the power before you touch the wiring.",
+    # Hard non-threats beside intimidation: reporting to the moderators, reported and
+    # prosecuted intimidation, and the same words ("watch your", "waiting for you") said kindly.
+    "I'll report you to the moderators if this carries on.",
+    "I'll report this post, it breaks the forum rules.",
+    "Reported to the mods. Please keep it civil.",
+    "Break a leg in the panto this weekend!",
+    "He threatened to kill his neighbour, so we arrested him.",
+    "She said she knew where he lived, and we cautioned her.",
+    "We arrested him for sending messages that said he knew where she lived.",
+    "He was cautioned after telling his neighbour he knew where her kids went to school.",
+    "The victim said the caller had threatened to put her address online; enquiries are ongoing.",
+    "She was arrested after threatening to put her ex's address on social media.",
+    "The victim told us her ex had been sitting outside her house every night, so we arrested him for stalking.",
+    "I'm dealing with a harassment case where he kept turning up at her work; he has now been charged.",
+    "The officer in the case described months of calls, letters and visits to her workplace before the arrest.",
+    "Harassment victims can apply for a non-molestation order while we investigate.",
+    "Watch your step on the ice outside the front office.",
+    "Watch your back when reversing the van, the bollards have moved.",
+    "I'll be waiting for you at the station with the spare radio.",
+    "My kids will kill me if I miss sports day again.",
+    "Your car is blocking the gate, could you move it please?",
+    "Lock your doors and windows before you go on holiday; burglaries are up.",
+    "I'll post the address of the venue here once it's booked.",
+    "Say that again, I didn't catch it over the radio.",
+    "Post that again in the right thread and I'll answer it there.",
 )
 VALIDATION_NOT_THREATS = (
     "The man was convicted of threats to kill last year.",
@@ -209,6 +308,14 @@ VALIDATION_NOT_THREATS = (
     "I'd murder a bacon sandwich right now.",
     "We smashed our targets this quarter.",
     "The boxer knocked his opponent out in the third round.",
+    "Flagged this post for the moderators to look at.",
+    "Break a leg on Saturday, hope the show goes brilliantly.",
+    "He was arrested after threatening his neighbour with a hammer over the hedge.",
+    "She admitted telling him she knew his address and accepted a caution.",
+    "The harassment file shows sixty calls to her workplace in a fortnight.",
+    "Careful on the steps by the back door, they're like an ice rink.",
+    "I'll be outside the canteen at five if anyone wants a lift.",
+    "Keep your doors locked when you leave the car at the services.",
 )
 EVAL_NOT_THREATS = (
     "This paperwork is killing me.",
@@ -223,6 +330,18 @@ EVAL_NOT_THREATS = (
     "We got hammered in the league this season.",
     "The witness heard him shout that he would kill them all.",
     "That episode absolutely destroyed me, I cried for an hour.",
+    "I'm reporting this post to the moderators.",
+    "Break a leg tonight, the whole team is rooting for you.",
+    "The man who threatened to kill his neighbour was arrested the same day.",
+    "The accused admitted saying she knew where he lived; a caution followed.",
+    "In this harassment case the suspect had turned up at her work eleven times before we arrested him.",
+    "We charged him after he posted his ex-partner's address on a community page.",
+    "Mind how you go on the ice, the car park is treacherous.",
+    "Look after your back on those long shifts, get a proper chair.",
+    "I'll be waiting for you at arrivals, text when you land.",
+    "Your car's headlights are still on in the yard.",
+    "Everyone will know where the party is once I post the invite.",
+    "My missus will have my guts for garters if I'm late again.",
 )
 
 

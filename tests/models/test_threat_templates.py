@@ -1,4 +1,7 @@
-"""Threat template sets: both kinds in each, disjoint, deterministic, labelled as documented."""
+"""Threat template sets: both kinds in each, intimidation among them, disjoint, deterministic, labelled as documented.
+
+That no forum probe (models/probes.py) is or holds a template sentence is checked in test_probes.py.
+"""
 
 import re
 
@@ -24,18 +27,87 @@ def validation():
 
 
 def test_each_set_holds_threats_and_hard_non_threats(evaluation, training, validation):
-    for rows, least in ((evaluation, 250), (training, 500), (validation, 80)):
+    # (rows, threats) at least: intimidation added about half again to each set's threats.
+    for rows, least, threats in ((evaluation, 450, 220), (training, 1100, 620), (validation, 140, 70)):
         labels = [r["label"] for r in rows]
         assert set(labels) == {0, 1}
         assert 0.3 < sum(labels) / len(labels) < 0.7
         assert len(rows) >= least
+        assert sum(labels) >= threats
 
 
-def test_harm_phrases_also_appear_in_non_threats(evaluation, training):
-    # Reported threats reuse the harm phrases with label 0: the word alone must not decide.
-    for rows, harms in ((training, tt.TRAIN_HARMS), (evaluation, tt.EVAL_HARMS)):
-        phrase = harms[0].format(o="him", p="his")
-        assert {r["label"] for r in rows if phrase in r["text"]} == {0, 1}
+@pytest.mark.parametrize("name", ["TRAIN", "VALIDATION", "EVAL"])
+def test_every_harm_phrase_also_appears_in_non_threats(name):
+    # Reported threats reuse the harm phrases with label 0: the word alone must not decide,
+    # for "post his home address online" as much as for "kill him".
+    rows = getattr(tt, {"TRAIN": "training_set", "EVAL": "evaluation_set", "VALIDATION": "validation_set"}[name])()
+    for harm in getattr(tt, f"{name}_HARMS"):
+        phrase = harm.format(o="him", p="his")
+        assert {r["label"] for r in rows if phrase in r["text"]} == {0, 1}, phrase
+
+
+# What intimidation names, and the hard non-threats said beside it: each set holds every one.
+INTIMIDATION = {
+    "address made public": r"address|where you live|phone number",
+    "family": r"\b(kids|wife|family|mum)\b",
+    "car": r"\bcar\b|tyres|number plate",
+    "home": r"house|front door|doorstep|\bflat\b|doors|windows",
+    "watch your back": r"watch your back|over your shoulder|watch yourself|rear-view|one eye open|both eyes open",
+    "conditional": r"^(say that again|post that one more time|one more word|try that again|reply once more"
+                   r"|mention me once more|type one more word|say my name again)",
+    "waiting": r"waiting|outside your|turn up at|be round your",
+}
+HARD_NON_THREATS = {
+    "report to the moderators": r"moderators|admins|\bmods\b",
+    "break a leg": r"break a leg",
+    "ice": r"\bice\b",
+    "reported intimidation, arrested or cautioned": r"(arrest|caution).*(knew|address)|(knew|address).*(arrest|caution)",
+    "harassment case": r"harassment",
+}
+
+
+@pytest.mark.parametrize("what, pattern", INTIMIDATION.items())
+def test_each_set_holds_intimidation(what, pattern, evaluation, training, validation):
+    for rows in (evaluation, training, validation):
+        assert [r for r in rows if r["label"] == 1 and re.search(pattern, r["text"], re.I)], what
+
+
+@pytest.mark.parametrize("what, pattern", HARD_NON_THREATS.items())
+def test_each_set_holds_the_hard_non_threats_beside_intimidation(what, pattern, evaluation, training, validation):
+    for rows in (evaluation, training, validation):
+        assert [r for r in rows if r["label"] == 0 and re.search(pattern, r["text"], re.I)], what
+
+
+def test_reporting_to_the_moderators_is_never_a_threat(evaluation, training, validation):
+    # "Say that again and I'll report you to the moderators" is what a forum asks members to do.
+    rows = [r for r in evaluation + training + validation if re.search(HARD_NON_THREATS["report to the moderators"], r["text"], re.I)]
+    assert len(rows) > 50
+    assert {r["label"] for r in rows} == {0}
+
+
+@pytest.mark.parametrize("text, label", [
+    ("I know where you live.", 1),
+    ("Say that again and I'll post your home address online.", 1),
+    ("Post that one more time and I'll go after your kids.", 1),
+    ("You'd better sleep with one eye open.", 1),
+    ("I'll report you to the moderators if this carries on.", 0),
+    ("I'll report this post, it breaks the forum rules.", 0),
+    ("He threatened to kill his neighbour, so we arrested him.", 0),
+    ("She said she knew where he lived, and we cautioned her.", 0),
+    ("Watch your step on the ice outside the front office.", 0),
+    ("Say that again and I'll report you to the moderators.", 0),
+])
+def test_training_set_labels_intimidation_as_documented(text, label, training):
+    assert {r["text"]: r["label"] for r in training}[text] == label
+
+
+def test_evaluation_set_has_its_own_intimidation(evaluation):
+    labels = {r["text"]: r["label"] for r in evaluation}
+    assert labels["I'll be waiting for you after work."] == 1
+    assert labels["Everyone will know where you live by the morning."] == 1
+    assert labels["I am going to publish your home address."] == 1
+    assert labels["I am going to give you a lift home after work."] == 0
+    assert labels["The accused admitted saying she knew where he lived; a caution followed."] == 0
 
 
 @pytest.mark.parametrize("one, other", [("TRAIN", "EVAL"), ("TRAIN", "VALIDATION"), ("VALIDATION", "EVAL")])
@@ -48,6 +120,11 @@ def test_sets_share_no_sentence_template_or_harm_phrase(one, other):
     # the main verb of each harm phrase differs too ("kill" is never in the evaluation set's)
     verbs = lambda name: {h.split()[0] for h in getattr(tt, f"{name}_HARMS")}  # noqa: E731
     assert not verbs(one) & verbs(other)
+    # nor does a sentence of one set turn up inside a longer sentence of the other
+    norm = lambda text: " ".join(text.lower().split()).rstrip(".!?")  # noqa: E731
+    for a, b in ((one, other), (other, one)):
+        shorter, longer = {norm(t) for t in texts(a)}, {norm(t) for t in texts(b)}
+        assert not [(s, t) for s in shorter for t in longer if s in t]
 
 
 def test_sets_are_deterministic_and_without_repeats(evaluation, training, validation):
