@@ -249,10 +249,10 @@ def profile(scorer) -> dict:
     (thread,) = as_threads(texts, "profile")
     scorer.score_thread(thread)
     started = time.perf_counter()
-    segments = [scorer._segments(i, t) for i, t in enumerate(texts)]
+    prepared = [scorer._prepare(t) for t in texts]
     preprocess = time.perf_counter() - started
     started = time.perf_counter()
-    scorer._forward(segments, need_embedding=True)
+    scorer._forward(prepared, [True] * len(prepared))
     forward = time.perf_counter() - started
     started = time.perf_counter()
     scorer.score_thread(thread)
@@ -261,12 +261,13 @@ def profile(scorer) -> dict:
         scorer.score_thread(thread)
     ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
     op_total = sum(e.self_cpu_time_total for e in ops) or 1
-    tokens = sum(len(s.ids) + 2 for segs in segments for s in segs)
-    windows = sum(len(s.ids) + 2 for segs in segments for s in segs if s.kind == "window")
+    # Each window is encoded once; sentences are pooled from its token states, so the
+    # tokens encoded are the windows' own.
+    windows = sum(e - b + 2 for post in prepared for b, e in post.windows)
     return {
         "posts": len(texts),
-        "segments": sum(map(len, segments)),
-        "tokens_all_segments": tokens,
+        "segments": sum(len(post.windows) for post in prepared),
+        "tokens_all_segments": windows,
         "tokens_windows": windows,
         "stage_ms": {"preprocess": round(1000 * preprocess), "forward (posts, not title)": round(1000 * forward),
                      "whole score_thread": round(1000 * total)},

@@ -94,8 +94,12 @@ class CachedScorer:
     def score_thread(self, thread: dict, attributes=None, thresholds=None) -> list[dict]:
         return self._cached("thread", thread, attributes, thresholds, self.scorer.score_thread)
 
-    def score_texts(self, texts: list[str], attributes=None, thresholds=None) -> list[dict]:
-        return self._cached("texts", list(texts), attributes, thresholds, self.scorer.score_texts)
+    def score_texts(self, texts: list[str], attributes=None, thresholds=None, parents=None) -> list[dict]:
+        if parents is None:
+            return self._cached("texts", list(texts), attributes, thresholds, self.scorer.score_texts)
+        # The posts answered change the scores, so they are part of the key.
+        score = lambda payload, **kw: self.scorer.score_texts(payload["texts"], parents=payload["parents"], **kw)
+        return self._cached("texts+parents", {"texts": list(texts), "parents": list(parents)}, attributes, thresholds, score)
 
     def _cached(self, kind, payload, attributes, thresholds, score):
         limits = dict(self.scorer.thresholds)

@@ -3,12 +3,19 @@
     from models import Scorer
     scorer = Scorer.load()                       # once: encoder + our trained weights
     scorer.score_thread({"title": ..., "posts": [{"id", "text", ...}]})
-    scorer.score_texts(["..."])                  # without thread context (no off_topic)
+    scorer.score_texts(["..."], parents=[...])   # without a thread (no off_topic)
 
-Pipeline (STYLE.md 7): preprocess (normalise masked spellings, split into sentences and
-token windows, all with offsets) -> forward (the only step that touches torch; segments of
-every post batched together, sorted by length) -> postprocess (a post's score is its worst
-segment, calibrated; spans are the sentences over threshold; off_topic from the thread).
+Pipeline (STYLE.md 7): preprocess (normalise masked spellings, cut into token windows and
+sentences, all with offsets) -> forward (the only step that touches torch: each window
+once through the encoder, windows of every post batched together, sorted by length) ->
+postprocess (numpy only: window, sentence and word scores all read the same token states;
+a post's score is its worst segment, calibrated; the post it answers enters the heads as
+context; spans are the words that drove each flagged score; off_topic from the thread).
+
+One forward pass per window serves everything: the window's score is the mean of its
+token states through the head, each sentence's score is the mean of the states of its own
+tokens, the token-level head marks words, and the pretrained top gives the embedding that
+off_topic compares and that the replies to this post read as their context.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import spans as word_spans
 from .attributes import ATTRIBUTES, DEFAULT_THRESHOLDS
-from .encoder import SplitEncoder, load_bert, load_tokenizer, mean_pool
-from .heads import HEAD_ATTRIBUTES, sigmoid
+from .encoder import SplitEncoder, load_bert, load_tokenizer
+from .heads import HEAD_ATTRIBUTES, SPAN_ATTRIBUTES, sigmoid
 from .normalize import normalize
 from .offtopic import FEATURES as OFFTOPIC_FEATURES
 from .offtopic import PAIR_FEATURES, feature_vector
@@ -34,27 +42,41 @@ DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WINDOW_TOKENS = 254  # plus [CLS] and [SEP]: 256, the length the encoder was trained at
 WINDOW_STRIDE = 192  # windows overlap by 62 tokens so no phrase is cut in both
 MAX_PREVIOUS = 5  # replies before a post that its off_topic judgement reads
-# Segments per forward batch. 16 measured 9-14 % faster than 32 and 64 on 30 typical and
+# Windows per forward batch. 16 measured 9-14 % faster than 32 and 64 on 30 typical and
 # 10 long posts (bf16, one core): a batch's activations stay in cache (bench/RESULTS.md).
 BATCH_SIZE = 16
+HIDDEN = 384
+# The token-level head's default cut, where weights do not state one per attribute.
+SPAN_THRESHOLD = 0.5
 
 
 @dataclass
-class _Segment:
-    post: int
+class _Post:
+    """A text ready for the encoder: token ids and offsets of the normalised text."""
+
+    text: str
     ids: list[int]
-    begin: int
-    end: int
-    kind: str  # "window" (covers the post, for its score and embedding) or "sentence" (for spans)
+    offsets: list[tuple[int, int]]
+    windows: list[tuple[int, int]]  # [start, end) token ranges
+    sentences: list[tuple[int, int]]  # character ranges; empty when the text is one sentence
 
 
 @dataclass
 class _Encoded:
-    """Forward results of one text: per-segment head logits and the sentence embedding."""
+    """What the forward pass left for one text; everything after it is numpy.
 
-    segments: list[_Segment] = field(default_factory=list)
-    logits: np.ndarray | None = None  # (S, 8)
-    embedding: np.ndarray | None = None  # (384,), unit length
+    vectors: (S, 384) pooled head states, windows first, then sentences; ranges: the
+    character range of each; token_offsets / token_states: every window's tokens (a token
+    in two overlapping windows appears twice); embedding: the pretrained top's unit-length
+    sentence embedding, when it was asked for.
+    """
+
+    vectors: np.ndarray
+    kinds: list[str]
+    ranges: list[tuple[int, int]]
+    token_offsets: list[tuple[int, int]] = field(default_factory=list)
+    token_states: np.ndarray | None = None
+    embedding: np.ndarray | None = None
 
 
 class Scorer:
@@ -73,8 +95,22 @@ class Scorer:
         self.batch_size = batch_size
         self.config = config
         prefix = "head" if variant == "tuned" else "baseline"
-        self._head_w = tensors[f"{prefix}.weight"]
-        self._head_b = tensors[f"{prefix}.bias"]
+        self._head_w = tensors[f"{prefix}.weight"].numpy().astype(np.float32)
+        self._head_b = tensors[f"{prefix}.bias"].numpy().astype(np.float32)
+        # Reply context: logit += U p + V (r * p), p the unit embedding of the post answered
+        # (zero when there is none), r the pooled state. Weights from before it read no
+        # context, and the frozen baseline never does.
+        context = tensors.get("context.weight") if variant == "tuned" else None
+        self._context = context.numpy().astype(np.float32) if context is not None else None
+        if self._context is not None and self._context.shape != (len(HEAD_ATTRIBUTES), 2 * HIDDEN):
+            raise ValueError(f"context weights have shape {tuple(self._context.shape)}, expected ({len(HEAD_ATTRIBUTES)}, {2 * HIDDEN})")
+        span_w = tensors.get("span.weight") if variant == "tuned" else None
+        if span_w is not None and list(config.get("span_attributes", [])) != list(SPAN_ATTRIBUTES):
+            raise ValueError(f"weights have span heads {config.get('span_attributes')}, this code expects {list(SPAN_ATTRIBUTES)}")
+        self._span_w = span_w.numpy().astype(np.float32) if span_w is not None else None
+        self._span_b = tensors["span.bias"].numpy().astype(np.float32) if span_w is not None else None
+        cuts = config.get("span_thresholds", {})
+        self.span_thresholds = {a: float(cuts.get(a, SPAN_THRESHOLD)) for a in SPAN_ATTRIBUTES}
         calibration = config["calibration" if variant == "tuned" else "baseline_calibration"]
         self._slope = np.array([calibration[a][0] for a in HEAD_ATTRIBUTES])
         self._intercept = np.array([calibration[a][1] for a in HEAD_ATTRIBUTES])
@@ -83,7 +119,7 @@ class Scorer:
         self._ack = tensors["offtopic.ack_embeddings"].numpy()
         # Weights from before the pair features read the similarities only.
         self._off_pair = "reply" in config["offtopic"].get("features", [])
-        expected = len(OFFTOPIC_FEATURES) + (384 * len(PAIR_FEATURES) if self._off_pair else 0)
+        expected = len(OFFTOPIC_FEATURES) + (HIDDEN * len(PAIR_FEATURES) if self._off_pair else 0)
         if self._off_coef.shape != (expected,):
             raise ValueError(f"off_topic weights have {self._off_coef.shape[0]} coefficients, their config names {expected}")
         name = config["name"] if variant == "tuned" else config["name"] + "-frozen-baseline"
@@ -111,36 +147,63 @@ class Scorer:
         scorer.model_info["precision"] = precision
         return scorer
 
+    @property
+    def reads_context(self) -> bool:
+        """Whether the heads read the post a text answers (weights trained with context)."""
+        return self._context is not None
+
     # --- public API ----------------------------------------------------------------------
 
-    def score_texts(self, texts: list[str], attributes=None, thresholds=None) -> list[dict]:
-        """Scores without thread context: every attribute but off_topic."""
+    def score_texts(self, texts: list[str], attributes=None, thresholds=None, parents: list[str | None] | None = None) -> list[dict]:
+        """Scores without a thread: every attribute but off_topic.
+
+        `parents`, one per text (None for none), are the posts the texts answer: the heads
+        read them as context, as they read a reply's parent in a thread.
+        """
         wanted = self._wanted(attributes, allow_off_topic=False)
         limits = self._limits(thresholds)
-        encoded = self._forward([self._segments(i, t) for i, t in enumerate(texts)], need_embedding=False)
-        return [self._postprocess(t, e, None, wanted, limits) for t, e in zip(texts, encoded)]
+        encoded = self._forward([self._prepare(t) for t in texts])
+        contexts = self._parent_embeddings(parents, len(texts))
+        return [self._postprocess(t, e, c, None, wanted, limits) for t, e, c in zip(texts, encoded, contexts)]
 
     def score_thread(self, thread: dict, attributes=None, thresholds=None) -> list[dict]:
         """One result per post, in order: {"id", "scores", "flags", "spans", "quotes"}.
 
-        The title and the first post define the topic; each later post's off_topic reads
-        its parent (parent_id, else the opening post), the quotes it answers and up to five
-        replies before it. Quotes are scored apart and never raise their post's scores.
+        The title and the first post define the topic. Every later post is read with the
+        post it answers: its parent (parent_id), else what it quotes, else the opening
+        post; off_topic also reads up to five replies before it. Quotes are scored apart
+        and never raise their post's scores.
         """
         posts = thread.get("posts") or []
         wanted = self._wanted(attributes, allow_off_topic=True)
         limits = self._limits(thresholds)
         texts = [p.get("text") or "" for p in posts]
-        need_embedding = "off_topic" in wanted
-        encoded = self._forward([self._segments(i, t) for i, t in enumerate(texts)], need_embedding)
-        off_topic = self._off_topic(thread, posts, encoded) if need_embedding else [None] * len(posts)
+        by_id = {p.get("id"): i for i, p in enumerate(posts)}
+        parents = [self._parent_index(i, p, by_id) for i, p in enumerate(posts)]
+        need_off_topic = "off_topic" in wanted
+        answered = {j for j in parents if isinstance(j, int)}
+        need_embedding = [need_off_topic or (self.reads_context and i in answered) for i in range(len(posts))]
+        encoded = self._forward([self._prepare(t) for t in texts], need_embedding)
+        title = (thread.get("title") or "").strip()
+        quoted = {i: " ".join(q.get("text") or "" for q in p["quotes"]) for i, p in enumerate(posts) if p.get("quotes")}
+        extra = ([title] if title and need_off_topic else []) + ([quoted[i] for i in quoted] if need_off_topic or self.reads_context else [])
+        extra_emb = self.embed(extra) if extra else np.zeros((0, HIDDEN))
+        title_emb = extra_emb[0] if title and need_off_topic else None
+        quote_emb = dict(zip(quoted, extra_emb[1:] if title_emb is not None else extra_emb)) if len(extra_emb) else {}
+        contexts = []
+        for i, j in enumerate(parents):
+            if not self.reads_context or j is None:
+                contexts.append(None)
+            else:
+                contexts.append(quote_emb.get(i) if j == "quote" else encoded[j].embedding)
+        off_topic = self._off_topic(posts, encoded, by_id, title_emb, quote_emb) if need_off_topic else [None] * len(posts)
         quote_texts = [(i, q.get("text") or "") for i, p in enumerate(posts) for q in (p.get("quotes") or [])]
         quote_scores = self.score_texts([t for _, t in quote_texts], attributes=[a for a in wanted if a != "off_topic"] or None, thresholds=thresholds) if quote_texts else []
         quote_results = iter(quote_scores)  # in post order, as quote_texts was built
         results = []
         for i, (post, text, enc) in enumerate(zip(posts, texts, encoded)):
             result = {"id": post.get("id")}
-            result.update(self._postprocess(text, enc, off_topic[i], wanted, limits))
+            result.update(self._postprocess(text, enc, contexts[i], off_topic[i], wanted, limits))
             result["quotes"] = []
             for quote in post.get("quotes") or []:
                 scored = next(quote_results)
@@ -148,131 +211,206 @@ class Scorer:
             results.append(result)
         return results
 
-    def head_logits(self, texts: list[str]) -> np.ndarray:
+    def head_logits(self, texts: list[str], parents: list[str | None] | None = None) -> np.ndarray:
         """Uncalibrated worst-segment logits (N, 8): what calibration is fitted on."""
-        encoded = self._forward([self._segments(i, t) for i, t in enumerate(texts)], need_embedding=False)
-        return np.vstack([e.logits.max(0) for e in encoded]) if encoded else np.zeros((0, len(HEAD_ATTRIBUTES)))
+        if not texts:
+            return np.zeros((0, len(HEAD_ATTRIBUTES)))
+        encoded = self._forward([self._prepare(t) for t in texts])
+        contexts = self._parent_embeddings(parents, len(texts))
+        return np.vstack([self._segment_logits(e, c).max(0) for e, c in zip(encoded, contexts)])
+
+    def token_spans(self, texts: list[str], attribute: str = "toxicity") -> list[list[tuple[int, int, float]]]:
+        """The token-level head's word spans of `attribute` in each text, flagged or not.
+
+        What the SemEval-2021 Task 5 metric is measured on (models/evaluate.py); the served
+        spans are these for a flagged attribute, or its top contributing words when the
+        token head marks none.
+        """
+        cut = self.span_thresholds.get(attribute)
+        return [word_spans.over_threshold(t, offsets, probs, cut) for t, (offsets, probs) in zip(texts, self.token_probabilities(texts, attribute))]
+
+    def token_probabilities(self, texts: list[str], attribute: str) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
+        """Per text, the token offsets and the token-level head's probabilities for `attribute`."""
+        if self._span_w is None or attribute not in SPAN_ATTRIBUTES:
+            raise ValueError(f"these weights have no token-level head for {attribute!r}")
+        k = SPAN_ATTRIBUTES.index(attribute)
+        out = []
+        for enc in self._forward([self._prepare(t, sentences=False) for t in texts]):
+            probs = sigmoid(enc.token_states @ self._span_w[k] + self._span_b[k]) if enc.token_offsets else np.zeros(0)
+            out.append((enc.token_offsets, probs))
+        return out
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Pretrained sentence embeddings (unit length) of whole texts: (N, 384)."""
-        encoded = self._forward([self._segments(i, t, sentences=False) for i, t in enumerate(texts)], need_embedding=True)
-        return np.vstack([e.embedding for e in encoded]) if encoded else np.zeros((0, 384))
+        encoded = self._forward([self._prepare(t, sentences=False) for t in texts], [True] * len(texts), heads=False)
+        return np.vstack([e.embedding for e in encoded]) if encoded else np.zeros((0, HIDDEN))
 
     # --- preprocess ----------------------------------------------------------------------
 
-    def _segments(self, post: int, text: str, sentences: bool = True) -> list[_Segment]:
-        """Token windows covering the whole text, plus each sentence when there are several."""
+    def _prepare(self, text: str, sentences: bool = True) -> _Post:
+        """Token ids and offsets of the normalised text, its windows and its sentences."""
         normalised = normalize(text)
         if len(normalised) != len(text):  # the normaliser promises equal length; never trust offsets otherwise
             normalised = text
         with self._tokenizer_lock:
             enc = self.tokenizer(normalised, add_special_tokens=False, return_offsets_mapping=True)
-        ids, offsets = enc["input_ids"], enc["offset_mapping"]
-        segments = []
-        for start, end in token_windows(len(ids), WINDOW_TOKENS, WINDOW_STRIDE):
-            b = offsets[start][0] if ids else 0
-            e = offsets[end - 1][1] if ids else len(text)
-            segments.append(_Segment(post, ids[start:end], b, e, "window"))
+        ids, offsets = enc["input_ids"], [tuple(o) for o in enc["offset_mapping"]]
         spans = sentence_spans(text) if sentences else []
-        if len(spans) > 1:
-            for b, e in spans:
-                tok = [k for k, (tb, te) in enumerate(offsets) if tb >= b and te <= e and te > tb]
-                if not tok:
-                    continue
-                for start, end in token_windows(len(tok), WINDOW_TOKENS, WINDOW_STRIDE):
-                    segments.append(_Segment(post, [ids[k] for k in tok[start:end]], b, e, "sentence"))
-        return segments
+        return _Post(text, ids, offsets, token_windows(len(ids), WINDOW_TOKENS, WINDOW_STRIDE), spans if len(spans) > 1 else [])
+
+    @staticmethod
+    def _parent_index(i: int, post: dict, by_id: dict):
+        """What post i answers: its parent's index, "quote", or None (the opening post)."""
+        if i == 0:
+            return None
+        parent = by_id.get(post.get("parent_id"))
+        if parent is not None and parent != i:
+            return parent
+        if post.get("quotes"):
+            return "quote"
+        return 0
+
+    def _parent_embeddings(self, parents, n: int) -> list[np.ndarray | None]:
+        if parents is not None and len(parents) != n:
+            raise ValueError(f"{len(parents)} parents for {n} texts")
+        if parents is None or not self.reads_context:
+            return [None] * n
+        present = [k for k, p in enumerate(parents) if p]
+        out: list[np.ndarray | None] = [None] * n
+        for k, vec in zip(present, self.embed([parents[k] for k in present]) if present else []):
+            out[k] = vec
+        return out
 
     # --- forward ---------------------------------------------------------------------------
 
-    def _forward(self, per_text: list[list[_Segment]], need_embedding: bool) -> list[_Encoded]:
-        """Segments of all texts -> per-text head logits (S, 8) and embeddings, in order."""
-        flat = [s for segs in per_text for s in segs]
-        logits = np.zeros((len(flat), len(HEAD_ATTRIBUTES)), dtype=np.float64)
-        embeddings = np.zeros((len(flat), 384), dtype=np.float32)
-        order = sorted(range(len(flat)), key=lambda k: len(flat[k].ids))
+    def _forward(self, posts: list[_Post], need_embedding: list[bool] | None = None, heads: bool = True) -> list[_Encoded]:
+        """Each window once through the encoder -> per-text pooled vectors, token states and
+        embeddings (numpy), in order. Only this method touches torch."""
+        need_embedding = need_embedding or [False] * len(posts)
+        flat = [(p, start, end) for p, post in enumerate(posts) for start, end in post.windows]
+        order = sorted(range(len(flat)), key=lambda k: flat[k][2] - flat[k][1])
         cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
+        window_vectors = np.zeros((len(flat), HIDDEN), dtype=np.float32)
+        window_states: list[np.ndarray | None] = [None] * len(flat)
+        embeddings = np.zeros((len(flat), HIDDEN), dtype=np.float32)
         with torch.inference_mode():
             for start in range(0, len(order), self.batch_size):
                 idx = order[start : start + self.batch_size]
-                longest = max(len(flat[k].ids) for k in idx) + 2
-                input_ids = torch.zeros(len(idx), longest, dtype=torch.long)
-                mask = torch.zeros(len(idx), longest, dtype=torch.long)
+                lengths = [flat[k][2] - flat[k][1] + 2 for k in idx]
+                input_ids = torch.zeros(len(idx), max(lengths), dtype=torch.long)
+                mask = torch.zeros(len(idx), max(lengths), dtype=torch.long)
                 for row, k in enumerate(idx):
-                    seq = [cls_id, *flat[k].ids, sep_id]
-                    input_ids[row, : len(seq)] = torch.tensor(seq)
-                    mask[row, : len(seq)] = 1
+                    p, b, e = flat[k]
+                    input_ids[row, : lengths[row]] = torch.tensor([cls_id, *posts[p].ids[b:e], sep_id])
+                    mask[row, : lengths[row]] = 1
                 trunk = self.encoder.run_trunk(input_ids, mask)
-                # States are pooled in fp32 whatever the encoder's precision: a bf16 sum
-                # over hundreds of tokens would lose the digits the heads rely on.
-                # The pretrained top serves only embeddings, and a post's embedding is made
-                # of its windows alone: sentence rows skip it (the baseline's heads read it
-                # on every row, so there it runs on all of them).
-                rows = list(range(len(idx))) if self.variant == "baseline" else [r for r, k in enumerate(idx) if flat[k].kind == "window"] if need_embedding else []
+                # The pretrained top serves embeddings (and the baseline's heads); it runs only
+                # on the rows that need it. States are pooled in fp32 whatever the encoder's
+                # precision: a bf16 sum over hundreds of tokens would lose digits.
+                rows = list(range(len(idx))) if heads and self.variant == "baseline" else [r for r, k in enumerate(idx) if need_embedding[flat[k][0]]]
                 semantic = None
                 if rows:
                     sub = rows if len(rows) < len(idx) else slice(None)
-                    semantic = mean_pool(self.encoder.run_top(trunk[sub], mask[sub], tuned=False).float(), mask[sub])
-                    embeddings[[idx[r] for r in rows]] = semantic.numpy()
-                pooled = semantic if self.variant == "baseline" else mean_pool(self.encoder.run_top(trunk, mask, tuned=True).float(), mask)
-                logits[idx] = (pooled @ self._head_w.T + self._head_b).numpy()
+                    semantic = self.encoder.run_top(trunk[sub], mask[sub], tuned=False).float().numpy()
+                    for j, r in enumerate(rows):
+                        embeddings[idx[r]] = semantic[j, : lengths[r]].mean(0)
+                if not heads:
+                    continue
+                states = semantic if self.variant == "baseline" else self.encoder.run_top(trunk, mask, tuned=True).float().numpy()
+                for row, k in enumerate(idx):
+                    window_vectors[k] = states[row, : lengths[row]].mean(0)
+                    window_states[k] = states[row, 1 : lengths[row] - 1]
         out, k = [], 0
-        for segs in per_text:
-            enc = _Encoded(segs, logits[k : k + len(segs)])
-            windows = [j for j, s in enumerate(segs) if s.kind == "window"]
-            if need_embedding:
-                weights = np.array([len(segs[j].ids) + 2 for j in windows], dtype=np.float32)
-                vec = (embeddings[[k + j for j in windows]] * weights[:, None]).sum(0)
-                enc.embedding = vec / max(np.linalg.norm(vec), 1e-9)
+        for p, post in enumerate(posts):
+            n = len(post.windows)
+            enc = self._assemble(post, window_vectors[k : k + n], window_states[k : k + n]) if heads else _Encoded(np.zeros((0, HIDDEN), np.float32), [], [])
+            if need_embedding[p]:
+                weights = np.array([e - b + 2 for b, e in post.windows], dtype=np.float32)
+                vec = (embeddings[k : k + n] * weights[:, None]).sum(0)
+                enc.embedding = vec / max(float(np.linalg.norm(vec)), 1e-9)
             out.append(enc)
-            k += len(segs)
+            k += n
         return out
+
+    @staticmethod
+    def _assemble(post: _Post, window_vectors: np.ndarray, window_states: list[np.ndarray]) -> _Encoded:
+        """Window vectors, plus each sentence pooled from the states of its own tokens in
+        the window(s) that hold it: sentence scores without a second encoding."""
+        vectors = list(window_vectors)
+        kinds = ["window"] * len(post.windows)
+        ranges = []
+        offsets: list[tuple[int, int]] = []
+        states = []
+        for (b, e), st in zip(post.windows, window_states):
+            ranges.append((post.offsets[b][0], post.offsets[e - 1][1]) if e > b else (0, len(post.text)))
+            offsets.extend(post.offsets[b:e])
+            states.append(st)
+        token_states = np.vstack(states) if offsets else np.zeros((0, HIDDEN), np.float32)
+        if post.sentences and offsets:
+            starts = np.array([o[0] for o in offsets])
+            ends = np.array([o[1] for o in offsets])
+            # Tokens of one window are contiguous in `offsets`; a sentence split by a window
+            # edge is pooled once per window that holds a part of it.
+            window_of = np.repeat(np.arange(len(post.windows)), [e - b for b, e in post.windows])
+            for sb, se in post.sentences:
+                inside = (starts >= sb) & (ends <= se) & (ends > starts)
+                for w in np.unique(window_of[inside]):
+                    sel = inside & (window_of == w)
+                    vectors.append(token_states[sel].mean(0))
+                    kinds.append("sentence")
+                    ranges.append((sb, se))
+        return _Encoded(np.asarray(vectors, dtype=np.float32).reshape(-1, HIDDEN), kinds, ranges, offsets, token_states)
 
     # --- postprocess -------------------------------------------------------------------------
 
     def _calibrated(self, logits: np.ndarray) -> np.ndarray:
         return sigmoid(self._slope * logits + self._intercept)
 
-    def _postprocess(self, text: str, enc: _Encoded, off_topic: float | None, wanted, limits) -> dict:
-        probs = self._calibrated(enc.logits)  # (S, 8)
+    def _effective_heads(self, context: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Head weights and biases with the answered post folded in: (8, 384), (8,).
+
+        logit = W r + b + U p + V (r * p) = (W + V * p) r + (b + U p), so a post's context
+        only changes the head, and every segment and token reads the same effective head.
+        """
+        if context is None or self._context is None:
+            return self._head_w, self._head_b
+        u, v = self._context[:, :HIDDEN], self._context[:, HIDDEN:]
+        return self._head_w + v * context[None, :], self._head_b + u @ context
+
+    def _segment_logits(self, enc: _Encoded, context: np.ndarray | None) -> np.ndarray:
+        w, b = self._effective_heads(context)
+        return enc.vectors.astype(np.float64) @ w.T.astype(np.float64) + b
+
+    def _postprocess(self, text: str, enc: _Encoded, context, off_topic: float | None, wanted, limits) -> dict:
+        w, b = self._effective_heads(context)
+        probs = self._calibrated(enc.vectors.astype(np.float64) @ w.T.astype(np.float64) + b)  # (S, 8)
         post = probs.max(0)
         scores = {a: float(post[k]) for k, a in enumerate(HEAD_ATTRIBUTES) if a in wanted}
         if off_topic is not None and "off_topic" in wanted:
             scores["off_topic"] = float(off_topic)
         flags = [a for a in scores if scores[a] >= limits[a]]
         spans = []
-        sentences = [j for j, s in enumerate(enc.segments) if s.kind == "sentence"]
         for a in flags:
-            if a == "off_topic":
+            if a == "off_topic" or not enc.token_offsets:
                 continue  # a whole post is off-topic, not a phrase of it
-            k = HEAD_ATTRIBUTES.index(a)
-            if not sentences:
-                b, e = _trimmed(text)
-                spans.append({"begin": b, "end": e, "attribute": a, "score": scores[a]})
-                continue
-            best = {}
-            for j in sentences:
-                s = enc.segments[j]
-                best[(s.begin, s.end)] = max(best.get((s.begin, s.end), 0.0), float(probs[j, k]))
-            over = {r: p for r, p in best.items() if p >= limits[a]}
-            if not over:  # flagged on the whole; point at its worst sentence
-                r = max(best, key=best.get)
-                over = {r: best[r]}
-            spans.extend({"begin": b, "end": e, "attribute": a, "score": p} for (b, e), p in sorted(over.items()))
+            found = []
+            if self._span_w is not None and a in SPAN_ATTRIBUTES:
+                k = SPAN_ATTRIBUTES.index(a)
+                token_probs = sigmoid(enc.token_states @ self._span_w[k] + self._span_b[k])
+                found = word_spans.over_threshold(text, enc.token_offsets, token_probs, self.span_thresholds[a])
+            if not found:
+                # No word-level head for this attribute, or it marked no word: the words whose
+                # share of the head's logit is largest drove the score.
+                contributions = enc.token_states @ w[HEAD_ATTRIBUTES.index(a)]
+                found = word_spans.top_contributions(text, enc.token_offsets, contributions, scores[a])
+            spans.extend({"begin": sb, "end": se, "attribute": a, "score": float(v)} for sb, se, v in found)
         spans.sort(key=lambda s: (s["begin"], s["attribute"]))
         return {"scores": scores, "flags": flags, "spans": spans}
 
-    def _off_topic(self, thread: dict, posts: list[dict], encoded: list[_Encoded]) -> list[float]:
+    def _off_topic(self, posts: list[dict], encoded: list[_Encoded], by_id: dict, title_emb, quote_emb: dict) -> list[float]:
         """off_topic probability of every post, from thread context (models/offtopic.py)."""
         if not posts:
             return []
-        title = (thread.get("title") or "").strip()
-        quoted = {i: " ".join(q.get("text") or "" for q in p["quotes"]) for i, p in enumerate(posts) if p.get("quotes")}
-        extra = ([title] if title else []) + list(quoted.values())
-        extra_emb = self.embed(extra) if extra else np.zeros((0, 384))
-        title_emb = extra_emb[0] if title else None
-        quote_emb = dict(zip(quoted, extra_emb[1:] if title else extra_emb))
-        by_id = {p.get("id"): i for i, p in enumerate(posts)}
         opening = encoded[0].embedding
         out = []
         for i, (post, enc) in enumerate(zip(posts, encoded)):
@@ -305,12 +443,3 @@ class Scorer:
         if thresholds:
             limits.update({a: float(v) for a, v in thresholds.items() if a in limits})
         return limits
-
-
-def _trimmed(text: str) -> tuple[int, int]:
-    b, e = 0, len(text)
-    while b < e and text[b].isspace():
-        b += 1
-    while e > b and text[e - 1].isspace():
-        e -= 1
-    return b, e

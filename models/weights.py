@@ -1,7 +1,8 @@
 """The committed weights: only what we trained, as safetensors, plus a JSON config.
 
 `models/weights/modlens.safetensors` holds the fine-tuned upper encoder layers (fp16, to
-halve the size in git), the served classification heads, the frozen-encoder baseline heads
+halve the size in git), the served classification heads, their reply-context weights, the
+token-level span head, the frozen-encoder baseline heads
 (for the evaluation report), and the off_topic model. `config.json` holds calibration,
 the attribute order and how the weights were produced. One sha256 over both files
 identifies the model in every response.
@@ -35,7 +36,9 @@ def sha256_of(*paths: Path) -> str:
     return h.hexdigest()
 
 
-def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b, base_calibration, offtopic, meta) -> None:
+def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b, base_calibration, offtopic, meta, heads_extra=None, config_extra=None) -> None:
+    """heads_extra: further fp32 tensors by name (the context and token-level heads);
+    config_extra: further config entries (span_attributes, span_thresholds)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in encoder.tuned_state_dict().items()}
@@ -45,6 +48,8 @@ def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b
     tensors["baseline.bias"] = torch.as_tensor(np.asarray(base_b, dtype=np.float32))
     tensors["offtopic.coef"] = torch.as_tensor(np.asarray(offtopic["coef"], dtype=np.float32))
     tensors["offtopic.ack_embeddings"] = torch.as_tensor(np.asarray(offtopic["ack_embeddings"], dtype=np.float32))
+    for name, value in (heads_extra or {}).items():
+        tensors[name] = torch.as_tensor(np.asarray(value, dtype=np.float32)).contiguous()
     save_file(tensors, str(out / WEIGHTS_FILE))
     config = {
         "name": MODEL_NAME,
@@ -55,6 +60,7 @@ def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b
         "calibration": {a: list(calibration[a]) for a in HEAD_ATTRIBUTES},
         "baseline_calibration": {a: list(base_calibration[a]) for a in HEAD_ATTRIBUTES},
         "offtopic": {"features": list(offtopic["features"]), "intercept": offtopic["intercept"], "examples": offtopic["examples"], "positives": offtopic["positives"]},
+        **(config_extra or {}),
         "training": meta,
     }
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")

@@ -13,8 +13,9 @@ its shape and error types. Where we differ, on purpose:
 - `context.entries` is used: the entries become the thread before the comment (the
   first one its opening post, the last its parent), so OFF_TOPIC means something.
   Google ignored context.
-- spanScores: every sentence with its own score, as Perspective gave; OFF_TOPIC, which
-  judges a whole post, gets one span over the whole comment with the summary score.
+- spanScores: the words that drove each score, each with its own score (Perspective gave
+  sentences; words say more); OFF_TOPIC, which judges a whole post, gets one span over the
+  whole comment with the summary score.
   Offsets are UTF-16 code units, as Google's were (what JavaScript's indexes count).
 - English only, and not detected: `languages` without English gets
   LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE; the response always says `["en"]`.
@@ -68,8 +69,8 @@ def analyze():
 
     scorer = scoring.get_scorer()
     names = _needed([name for _, name, _ in requested])
-    # Threshold 0 makes the scorer return every sentence as a span with its own score:
-    # Perspective's per-sentence spanScores.
+    # Threshold 0 flags every requested attribute, so the scorer returns the words that
+    # drove each score as spans with their own scores: Perspective's spanScores.
     result = scorer.score_thread(_thread(text, body.get("context")), attributes=names,
                                  thresholds={n: 0.0 for n in names})[-1]
     count_posts(1)
@@ -131,7 +132,7 @@ def _needed(names):
 def attribute_score(name, result, text):
     """(summary score, [(begin, end, score)] in code points) for one of our names or SEVERE_TOXICITY.
 
-    Spans are the scorer's sentences; an attribute without any (off_topic, which judges a
+    Spans are the scorer's word spans; an attribute without any (off_topic, which judges a
     whole post) gets one span over the whole comment with its summary score.
     """
     if name == SEVERE_TOXICITY:

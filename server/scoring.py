@@ -179,7 +179,7 @@ def score_thread(thread, attributes, thresholds):
     In: `thread` as `models.Scorer.score_thread` takes it; `attributes`, the names asked
     for; `thresholds`, attribute -> flag threshold (the server's config).
     Out: one dict per post, in order: `id`, `scores` (the asked attributes), `flags` (those
-    at or over their threshold), `spans` (the sentences behind each flag) and `quotes`
+    at or over their threshold), `spans` (the words behind each flag) and `quotes`
     (each quote's own scores and flags: quoted text never counts against the post).
     """
     results = get_scorer().score_thread(thread, attributes=attributes, thresholds=thresholds)

@@ -225,10 +225,26 @@ def test_unknown_precision_is_refused():
 
 
 def test_post_embedding_is_its_windows_alone(scorer):
-    """Sentence segments skip the pretrained top; the embedding must not notice."""
-    (encoded,) = scorer._forward([scorer._segments(0, RECIPE)], need_embedding=True)
-    assert sum(s.kind == "sentence" for s in encoded.segments) == 3
+    """Sentences are pooled from the window's states; the embedding must not notice them."""
+    (encoded,) = scorer._forward([scorer._prepare(RECIPE)], [True])
+    assert encoded.kinds.count("sentence") == 3
     assert np.allclose(encoded.embedding, scorer.embed([RECIPE])[0], atol=1e-5)
+
+
+def test_each_window_is_encoded_once_whatever_its_sentences(scorer, monkeypatch):
+    """Post, sentence and word scores come from one forward pass over each window."""
+    rows = []
+    run_trunk = scorer.encoder.run_trunk
+
+    def counting(input_ids, mask):
+        rows.append(int(mask.sum()))
+        return run_trunk(input_ids, mask)
+
+    monkeypatch.setattr(scorer.encoder, "run_trunk", counting)
+    scorer.score_texts([RECIPE, POLITE], thresholds={"toxicity": 0.0})
+    prepared = [scorer._prepare(t) for t in (RECIPE, POLITE)]
+    assert sum(rows) == sum(e - b + 2 for p in prepared for b, e in p.windows)
+    assert len(prepared[0].sentences) == 3 and len(prepared[0].windows) == 1
 
 
 # --- the service's wiring ---------------------------------------------------------------------

@@ -1,0 +1,90 @@
+"""Reply context and word-level spans in the served scorer, by behaviour."""
+
+import numpy as np
+import pytest
+
+from models import ATTRIBUTES
+from models.heads import HEAD_ATTRIBUTES, SPAN_ATTRIBUTES
+from models.scorer import Scorer
+from models.spans import words
+
+PARENT = "Does anyone know which ferry runs on Sundays in winter?"
+REPLY = "Oh great, another genius who cannot read a timetable. Well done."
+INSULT = "  I read the whole report last night.\n\nYou are a pathetic f*cking idiot.  Anyway, back to work. "
+
+
+def test_spans_are_whole_words_of_the_original_text(scorer):
+    (result,) = scorer.score_texts([INSULT], thresholds={a: 0.0 for a in HEAD_ATTRIBUTES})
+    boundaries = {b for b, _ in words(INSULT)}, {e for _, e in words(INSULT)}
+    assert {s["attribute"] for s in result["spans"]} == set(HEAD_ATTRIBUTES), "every flagged attribute points at words"
+    for span in result["spans"]:
+        assert span["begin"] in boundaries[0] and span["end"] in boundaries[1], span
+        assert 0.0 <= span["score"] <= 1.0
+        # Words, not the whole sentence.
+        assert span["end"] - span["begin"] < len("You are a pathetic f*cking idiot.")
+
+
+def test_token_head_marks_the_insult_not_the_rest(scorer):
+    if scorer._span_w is None:
+        pytest.fail("the committed weights must carry the token-level head")
+    (found,) = scorer.token_spans([INSULT], "insult")
+    marked = " ".join(INSULT[b:e] for b, e, _ in found)
+    assert "idiot" in marked
+    assert "report" not in marked and "work" not in marked
+
+
+def test_token_spans_refuse_an_attribute_without_a_word_level_head(scorer):
+    with pytest.raises(ValueError, match="token-level head"):
+        scorer.token_spans([INSULT], "hostility")
+
+
+def test_parent_changes_only_what_reads_it(scorer):
+    alone, answered = scorer.score_texts([REPLY, REPLY], parents=[None, PARENT])
+    assert set(alone["scores"]) == set(answered["scores"]) == set(ATTRIBUTES) - {"off_topic"}
+    if scorer.reads_context:
+        assert any(abs(alone["scores"][a] - answered["scores"][a]) > 1e-6 for a in HEAD_ATTRIBUTES)
+    else:
+        assert alone["scores"] == answered["scores"]
+
+
+def test_parents_must_match_texts(scorer):
+    with pytest.raises(ValueError, match="parents"):
+        scorer.score_texts([REPLY, REPLY], parents=[PARENT])
+
+
+def test_thread_reply_reads_its_parent_as_score_texts_does(scorer):
+    thread = {"title": "Sunday ferries", "posts": [{"id": "a", "text": PARENT}, {"id": "b", "text": REPLY, "parent_id": "a"}]}
+    in_thread = scorer.score_thread(thread, attributes=list(HEAD_ATTRIBUTES))[1]
+    (direct,) = scorer.score_texts([REPLY], parents=[PARENT])
+    for a in HEAD_ATTRIBUTES:
+        assert in_thread["scores"][a] == pytest.approx(direct["scores"][a], abs=1e-5), a
+
+
+@pytest.mark.parametrize(
+    ("index", "post", "expected"),
+    [
+        (0, {"id": "a"}, None),
+        (2, {"id": "c", "parent_id": "b"}, 1),
+        (2, {"id": "c", "parent_id": "zzz"}, 0),
+        (2, {"id": "c", "quotes": [{"text": "x"}]}, "quote"),
+        (2, {"id": "c", "parent_id": "c"}, 0),
+    ],
+)
+def test_what_a_post_answers(index, post, expected):
+    assert Scorer._parent_index(index, post, {"a": 0, "b": 1, "c": 2}) == expected
+
+
+def test_context_folds_into_one_effective_head(scorer):
+    """logit(r, p) = W r + b + U p + V (r * p) for every pooled state r."""
+    if not scorer.reads_context:
+        pytest.skip("weights without reply context")
+    rng = np.random.default_rng(0)
+    r, p = rng.normal(size=384).astype(np.float32), rng.normal(size=384).astype(np.float32)
+    w, b = scorer._effective_heads(p)
+    u, v = scorer._context[:, :384], scorer._context[:, 384:]
+    direct = scorer._head_w @ r + scorer._head_b + u @ p + v @ (r * p)
+    assert np.allclose(w @ r + b, direct, atol=1e-3)
+
+
+def test_span_attributes_are_head_attributes():
+    assert set(SPAN_ATTRIBUTES) <= set(HEAD_ATTRIBUTES)
