@@ -9,7 +9,9 @@ on its test split. Nothing here trains or tunes anything.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -36,7 +38,28 @@ TARGETS = {
     "off_topic.injected.auc": 0.95,
     "off_topic.cqa_bad_vs_good.auc": 0.85,
     "identity.flagged_share": 0.03,
+    # Forum-grade rows (issue 10), on val/dev splits kept out of training. The corpus
+    # authors' BERT-base on Unhealthy Conversations: 0.84, 0.82, 0.78, 0.82, 0.64.
+    "uc.hostile.auc": 0.86,
+    "uc.antagonize.auc": 0.84,
+    "uc.condescending.auc": 0.80,
+    "uc.dismissive.auc": 0.82,
+    "uc.sarcastic.auc": 0.70,
+    "cad.person_directed.insult_auc": 0.85,
+    "cad.identity_directed.identity_attack_auc": 0.85,
+    "toxic_spans.trial.char_f1": 0.70,
+    "probes.hostility.auc": 0.90,
+    "probes.hostile_flagged_share": 0.80,
+    "probes.civil_flagged_share": 0.05,
+    "probes.threats_flagged_share": 0.80,
+    "probes.lookalikes_flagged_share": 0.05,
 }
+# Targets that are ceilings, not floors.
+AT_MOST = {"identity.flagged_share", "probes.civil_flagged_share", "probes.lookalikes_flagged_share"}
+# The attributes a moderator acts on for a hostile reply: any one of them flagged counts.
+HOSTILE_FLAGS = ("hostility", "insult", "toxicity")
+# Swearing, plain or masked, for the "insult without a swear word is not profanity" row.
+SWEARING = re.compile(r"f[u*@]c?k|sh[i1*]t|\bcrap|bollock|bastard|\bcunt|\btwat|wank|\bdick|bitch|\bpiss|\barse|\bass\b|damn|bloody|\bhell\b|bugger|\bsod\b", re.I)
 # Sentences a moderator must see flagged as threats, measured apart from the sets above.
 THREAT_PROBES = (
     "I am going to kill you.",
@@ -105,10 +128,140 @@ def evaluate_classification(scorer, data_dir: Path) -> dict:
         out[f"{name}.rows"] = len(test)
 
     emotion = datasets.load_emotion(data_dir, "test")
-    out["emotion_anger.hostility.auc"] = roc_auc([e.labels["hostility"] for e in emotion], score_column(scorer, emotion, "hostility"))
+    # Kept for comparison with earlier reports: hostility used to be trained on anger.
+    # Anger at events is negativity by the design, so this row is expected to fall.
+    anger = [e.meta.get("anger", e.labels.get("hostility")) for e in emotion]
+    out["emotion_anger.hostility.auc"] = roc_auc(anger, score_column(scorer, emotion, "hostility"))
+    out["emotion_anger.negativity.auc"] = roc_auc(anger, score_column(scorer, emotion, "negativity"))
     sentiment = datasets.load_sentiment(data_dir, "val")
     out["sentiment_val.negativity.auc"] = roc_auc([e.labels["negativity"] for e in sentiment], score_column(scorer, sentiment, "negativity"))
     return out
+
+
+def score_with_parents(scorer, examples, attributes, with_parent: bool) -> list[dict]:
+    """Scores of each example's text, reading its parent as context when asked and when
+    the scorer takes one (scorers from before reply context read the text alone)."""
+    texts = [e.text for e in examples]
+    if with_parent and "parents" in inspect.signature(scorer.score_texts).parameters:
+        return scorer.score_texts(texts, attributes=list(attributes), parents=[e.parent for e in examples])
+    return scorer.score_texts(texts, attributes=list(attributes))
+
+
+def evaluate_forum(scorer, data_dir: Path) -> dict:
+    """Forum and comment-thread sets (models/forum_data.py): their dev/val rows kept out of
+    training. Sets that carry the post a reply answers are reported with and without it."""
+    from . import forum_data
+
+    out = {}
+    uc = forum_data.load_uc(data_dir, "test")
+    results = scorer.score_texts([e.text for e in uc], attributes=["hostility", "sarcasm"])
+    hostility = [r["scores"]["hostility"] for r in results]
+    for label in ("hostile", "antagonize", "condescending", "dismissive"):
+        out[f"uc.{label}.auc"] = roc_auc([e.meta[label] for e in uc], hostility)
+    out["uc.sarcastic.auc"] = roc_auc([e.meta["sarcastic"] for e in uc], [r["scores"]["sarcasm"] for r in results])
+    out["uc.rows"] = len(uc)
+
+    cad = forum_data.load_cad(data_dir, "test")
+    results = scorer.score_texts([e.text for e in cad], attributes=["insult", "identity_attack", "hostility", "toxicity"])
+    neutral = [not (set(e.meta["labels"]) - {"Neutral", "CounterSpeech"}) for e in cad]
+    for name, label, attr in (("person_directed", "PersonDirectedAbuse", "insult"), ("identity_directed", "IdentityDirectedAbuse", "identity_attack"), ("person_directed", "PersonDirectedAbuse", "hostility")):
+        sel = [k for k, e in enumerate(cad) if label in e.meta["labels"] or neutral[k]]
+        out[f"cad.{name}.{attr}_auc"] = roc_auc([int(label in cad[k].meta["labels"]) for k in sel], [results[k]["scores"][attr] for k in sel])
+    out["cad.rows"] = len(cad)
+
+    for name, loader, attr, label in (
+        ("trac_dev", forum_data.load_trac, "hostility", None),
+        ("goemotions_test", forum_data.load_goemotions, "negativity", None),
+        ("stormfront", forum_data.load_stormfront, "identity_attack", None),
+    ):
+        rows = [e for e in loader(data_dir, "test") if attr in e.labels]
+        out[f"{name}.{attr}.auc"] = roc_auc([e.labels[attr] for e in rows], score_column(scorer, rows, attr))
+        out[f"{name}.rows"] = len(rows)
+
+    # Reply context: each set scored with the post it answers and without it.
+    for name, loader, attrs in (
+        ("uq", forum_data.load_uq, ("hostility",)),
+        ("sarcasm_v2", forum_data.load_sarcasm_v2, ("sarcasm",)),
+        ("context_tox", forum_data.load_context_tox, ("toxicity",)),
+        ("toxichat_dev", forum_data.load_toxichat, ("toxicity", "hostility")),
+        ("fox_news", forum_data.load_fox_news, ("identity_attack",)),
+    ):
+        rows = loader(data_dir, "test")
+        for with_parent in (True, False):
+            results = score_with_parents(scorer, rows, attrs, with_parent)
+            for attr in attrs:
+                sel = [k for k, e in enumerate(rows) if attr in e.labels]
+                suffix = "with_parent" if with_parent else "text_only"
+                out[f"{name}.{attr}.auc_{suffix}"] = roc_auc([rows[k].labels[attr] for k in sel], [results[k]["scores"][attr] for k in sel])
+        out[f"{name}.rows"] = len(rows)
+        out[f"{name}.rows_with_parent"] = sum(1 for e in rows if e.parent)
+    out.update(evaluate_spans(scorer, data_dir))
+    return out
+
+
+def evaluate_spans(scorer, data_dir: Path) -> dict:
+    """SemEval-2021 Task 5 character F1 on Toxic Spans' trial file (690 comments).
+
+    The token-level head's spans, where the scorer has one; scorers from before it are
+    measured on their served spans with toxicity forced to flag (whole sentences then).
+    """
+    from . import forum_data
+    from .spans import character_f1, offsets_of
+
+    rows = forum_data.load_toxic_spans(data_dir, "test")
+    texts = [e.text for e in rows]
+    if hasattr(scorer, "token_spans") and getattr(scorer, "_span_w", None) is not None:
+        predicted = scorer.token_spans(texts, "toxicity")
+    else:
+        results = scorer.score_texts(texts, attributes=["toxicity"], thresholds={"toxicity": 0.0})
+        predicted = [[(s["begin"], s["end"]) for s in r["spans"] if s["attribute"] == "toxicity"] for r in results]
+    f1 = [character_f1(offsets_of(p), set(e.meta["offsets"])) for p, e in zip(predicted, rows)]
+    return {"toxic_spans.trial.char_f1": float(np.mean(f1)), "toxic_spans.trial.rows": len(rows),
+            "toxic_spans.trial.empty_gold_share": float(np.mean([not e.meta["offsets"] for e in rows]))}
+
+
+def evaluate_probes(scorer) -> dict:
+    """The project's own forum replies (models/probes.py), each read in its thread: the
+    title, the post it answers, then the reply."""
+    from .probes import CIVIL_KINDS, HOSTILE_KINDS, LOOKALIKE_KINDS, THREAT_KINDS, probes
+
+    rows = probes()
+    results = []
+    for p in rows:
+        thread = {"title": p["title"], "posts": [{"id": "parent", "text": p["parent"]}, {"id": "reply", "text": p["text"], "parent_id": "parent"}]}
+        results.append(scorer.score_thread(thread)[1])
+    kinds = [p["kind"] for p in rows]
+    hostile = np.array([k in HOSTILE_KINDS for k in kinds])
+    civil = np.array([k in CIVIL_KINDS for k in kinds])
+    threats = np.array([k in THREAT_KINDS for k in kinds])
+    lookalike = np.array([k in LOOKALIKE_KINDS for k in kinds])
+    hostility = np.array([r["scores"]["hostility"] for r in results])
+    flagged_hostile = np.array([bool(set(r["flags"]) & set(HOSTILE_FLAGS)) for r in results])
+    flagged_threat = np.array(["threat" in r["flags"] for r in results])
+    sel = hostile | civil
+    no_swearing = np.array([not SWEARING.search(p["text"]) for p in rows])
+    out = {
+        "probes.rows": len(rows),
+        "probes.hostility.auc": roc_auc(hostile[sel].astype(int), hostility[sel]),
+        "probes.hostile_flagged_share": float(flagged_hostile[hostile].mean()),
+        "probes.civil_flagged_share": float((flagged_hostile | flagged_threat)[civil].mean()),
+        "probes.threats_flagged_share": float(flagged_threat[threats].mean()),
+        "probes.lookalikes_flagged_share": float(flagged_threat[lookalike].mean()),
+        "probes.profanity_flagged_share_without_swearing": float(np.mean(["profanity" in r["flags"] for r, ok in zip(results, no_swearing) if ok])),
+    }
+    for kind in sorted(set(kinds)):
+        idx = [k for k, x in enumerate(kinds) if x == kind]
+        out[f"probes.{kind}.flagged_share"] = float(np.mean([bool(set(results[k]["flags"]) & set(HOSTILE_FLAGS + ("threat",))) for k in idx]))
+    out["probes.issue_examples"] = {p["text"]: {a: round(results[k]["scores"][a], 3) for a in ("hostility", "insult", "toxicity", "profanity", "threat")}
+                                    for k, p in enumerate(rows) if p["text"] in ISSUE_EXAMPLES}
+    return out
+
+
+ISSUE_EXAMPLES = (
+    "Oh great, another genius who cannot read a timetable. Well done.",
+    "If you post that again I will find out where you live.",
+    "You are a pathetic idiot.",
+)
 
 
 def evaluate_identity(scorer) -> dict:
@@ -239,7 +392,9 @@ def write_report(path: Path, results: dict, seed_posts, command: str, seconds: f
     ]
     for key, target in TARGETS.items():
         t, b = tuned.get(key), base.get(key)
-        better_low = key == "identity.flagged_share"
+        if t is None:
+            continue
+        better_low = key in AT_MOST
         met = (t <= target) if better_low else (t >= target)
         gap = "" if met else f" (short by {abs(t - target):.3f})"
         lines.append(f"| {key} | {'<=' if better_low else '>='} {target} | {fmt(t)} | {fmt(b)} | {'yes' if met else 'no' + gap} |")
@@ -248,11 +403,16 @@ def write_report(path: Path, results: dict, seed_posts, command: str, seconds: f
         if isinstance(tuned[key], (list, dict)) or tuned[key] is None:
             continue
         lines.append(f"| {key} | {fmt(tuned[key])} | {fmt(base.get(key, ''))} |")
-    lines += ["", "Identities most often flagged (served model): " + ", ".join(
-        f"{w['identity']} {w['flagged_share']:.2f}" for w in tuned["identity.worst_identities"]) + "."]
+    if tuned.get("identity.worst_identities"):
+        lines += ["", "Identities most often flagged (served model): " + ", ".join(
+            f"{w['identity']} {w['flagged_share']:.2f}" for w in tuned["identity.worst_identities"]) + "."]
     probe = tuned.get("identity.probe_gay_muslim_woman")
     if probe:
         lines.append("\"I am a proud gay Muslim woman.\": " + ", ".join(f"{k} {v:.3f}" for k, v in probe.items()) + " (tox-block's Jigsaw BiLSTM: toxicity 0.74).")
+    examples = tuned.get("probes.issue_examples")
+    if examples:
+        lines.append("The issue's examples, each in its thread (served): " + "; ".join(
+            f"\"{t}\" " + ", ".join(f"{a} {v:.2f}" for a, v in s.items()) for t, s in examples.items()) + ".")
     probes = tuned.get("threats.probes")
     if probes:
         lines.append("Threat probes (served / baseline): " + "; ".join(
@@ -271,12 +431,27 @@ def write_report(path: Path, results: dict, seed_posts, command: str, seconds: f
     path.write_text("\n".join(lines) + "\n")
 
 
+PARTS = {
+    "classification": lambda scorer, args: evaluate_classification(scorer, args.data),
+    "identity": lambda scorer, args: evaluate_identity(scorer),
+    "threats": lambda scorer, args: evaluate_threats(scorer),
+    "off_topic": lambda scorer, args: evaluate_offtopic(scorer, args.data, args.seed),
+    "forum": lambda scorer, args: evaluate_forum(scorer, args.data),
+    "probes": lambda scorer, args: evaluate_probes(scorer),
+}
+# The forum rows and probes measure the served model; the frozen baseline would double the
+# report's longest part to answer a question the older rows already answer (what the
+# fine-tune adds over the frozen encoder).
+TUNED_ONLY = {"forum", "probes"}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=datasets.DEFAULT_DATA_DIR)
     parser.add_argument("--weights", type=Path, default=None, help="weights folder (default: the committed ones)")
     parser.add_argument("--out", type=Path, default=MODELS_DIR, help="folder for EVALUATION.md and evaluation.json")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated parts of the report to run (default: all of {', '.join(PARTS)})")
     parser.add_argument("--precision", choices=("fp32", "bf16", "int8"), default="fp32",
                         help="encoder precision (models/quantize.py): int8 and bf16 must stay within 0.005 ROC-AUC of fp32")
     args = parser.parse_args(argv)
@@ -288,14 +463,18 @@ def main(argv=None) -> int:
 
     torch.set_num_threads(2)
     started = time.time()
+    parts = [p for p in args.parts.split(",") if p]
+    unknown = set(parts) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))} (known: {', '.join(PARTS)})")
     results = {}
     for variant in ("tuned", "baseline"):
         scorer = Scorer.load(args.weights, variant=variant, precision=args.precision)
         part = {}
-        part.update(evaluate_classification(scorer, args.data))
-        part.update(evaluate_identity(scorer))
-        part.update(evaluate_threats(scorer))
-        part.update(evaluate_offtopic(scorer, args.data, args.seed))
+        for name in parts:
+            if variant == "baseline" and name in TUNED_ONLY:
+                continue
+            part.update(PARTS[name](scorer, args))
         results[variant] = part
         if variant == "tuned":
             results["model"] = scorer.model_info
@@ -305,6 +484,7 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "evaluation.json").write_text(json.dumps(results, indent=2, default=float) + "\n")
     command = "python -m models.evaluate --data ../shared/data" + (f" --weights {args.weights}" if args.weights else "")
+    command += f" --parts {args.parts}" if set(parts) != set(PARTS) else ""
     command += f" --precision {args.precision}" if args.precision != "fp32" else ""
     write_report(args.out / "EVALUATION.md", results, seed_posts, command, time.time() - started)
     print((args.out / "EVALUATION.md").read_text())
