@@ -37,8 +37,16 @@ STOPWORDS = frozenset(
     "a an the and or but if then so of to in on at by for with from as is are was were be been being "
     "am do does did have has had it its this that these those there here i me my we us our you your "
     "he him his she her they them their what which who whom when where why how not no nor just than "
-    "too very can will would should could may might must shall up out about into over again".split()
+    "too very can will would should could may might must shall up out about into over again "
+    # The stems of contractions (it's, don't, there's): the tokenizer splits them, and the
+    # stem is what is compared.
+    "don doesn didn isn wasn aren weren won wouldn couldn shouldn haven hasn hadn ain let".split()
 )
+
+
+def _grammar_word(word: str) -> bool:
+    """Whether a word is a grammar word, contractions read by their stem (it's -> it)."""
+    return re.split(r"['’]", word.lower(), maxsplit=1)[0] in STOPWORDS
 
 
 def words(text: str) -> list[tuple[int, int]]:
@@ -96,7 +104,7 @@ def top_contributions(text: str, offsets, contributions: np.ndarray, score: floa
     MAX_CONTRIBUTION_WORDS of them, largest first. A post with one word marks that word.
     """
     spans, values = word_values(text, offsets, contributions)
-    finite = np.isfinite(values) & np.array([text[b:e].lower() not in STOPWORDS for b, e in spans], dtype=bool)
+    finite = np.isfinite(values) & np.array([not _grammar_word(text[b:e]) for b, e in spans], dtype=bool)
     if not finite.any():
         return []
     v = values[finite]

@@ -53,6 +53,13 @@ def test_top_contributions_skip_grammar_words_and_stay_few():
     assert sum(len(many[b:e].split()) for b, e, _ in spans.top_contributions(many, offsets_of_words(many), values, 0.9)) <= spans.MAX_CONTRIBUTION_WORDS
 
 
+def test_contractions_of_grammar_words_are_passed_over():
+    text = "It's horrendous and they don't care"
+    values = np.array([5.0, 3.0, 0.1, 0.1, 4.0, 0.5])
+    found = spans.top_contributions(text, offsets_of_words(text), values, score=0.7)
+    assert [text[b:e] for b, e, _ in found] == ["horrendous"]
+
+
 def test_one_word_post_marks_that_word():
     found = spans.top_contributions("Idiot.", [(0, 5)], np.array([1.0]), 0.9)
     assert [(b, e) for b, e, _ in found] == [(0, 5)]
