@@ -31,23 +31,14 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from .data import Example, held_out
+from .data import DEFAULT_DATA_DIR, Example, held_out
+from .heads import HEAD_ATTRIBUTES
 
 csv.field_size_limit(10_000_000)
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
 SPLITS = ("train", "val", "test")
-ATTRIBUTES = (
-    "toxicity",
-    "insult",
-    "identity_attack",
-    "profanity",
-    "threat",
-    "negativity",
-    "hostility",
-    "sarcasm",
-)
+# The attributes a set's labels can speak to: every head's, off_topic (thread data) aside.
+ATTRIBUTES = HEAD_ATTRIBUTES
 
 
 # --- Shared helpers ---------------------------------------------------------------------------
