@@ -443,6 +443,10 @@ TYPED_SPANS = (
     ("Profane", "profanity"),
 )
 TYPED_ATTRIBUTES = ("toxicity", "insult", "threat", "identity_attack", "profanity")
+# The attributes whose words each span source's raters judged, for the token-level loss:
+# a typed comment's raters judged every type (a type nobody marked has no words), SemEval's
+# judged toxicity only.
+SPAN_LABELS = {"toxic_spans": ("toxicity",), "toxic_spans_typed": TYPED_ATTRIBUTES}
 QUIZ_RATERS = 20  # one comment has 357 ratings: a quiz question for candidate raters
 
 

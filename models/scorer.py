@@ -65,15 +65,13 @@ class _Post:
 class _Encoded:
     """What the forward pass left for one text; everything after it is numpy.
 
-    vectors: (S, 384) pooled head states, windows first, then sentences; ranges: the
-    character range of each; token_offsets / token_states: every window's tokens (a token
+    vectors: (S, 384) pooled head states, windows first, then sentences; token_offsets / token_states: every window's tokens (a token
     in two overlapping windows appears twice); embedding: the pretrained top's unit-length
     sentence embedding, when it was asked for.
     """
 
     vectors: np.ndarray
     kinds: list[str]
-    ranges: list[tuple[int, int]]
     token_offsets: list[tuple[int, int]] = field(default_factory=list)
     token_states: np.ndarray | None = None
     embedding: np.ndarray | None = None
@@ -185,8 +183,11 @@ class Scorer:
         need_embedding = [need_off_topic or (self.reads_context and i in answered) for i in range(len(posts))]
         encoded = self._forward([self._prepare(t) for t in texts], need_embedding)
         title = (thread.get("title") or "").strip()
-        quoted = {i: " ".join(q.get("text") or "" for q in p["quotes"]) for i, p in enumerate(posts) if p.get("quotes")}
-        extra = ([title] if title and need_off_topic else []) + ([quoted[i] for i in quoted] if need_off_topic or self.reads_context else [])
+        # A post's quotes are embedded where they are read: by off_topic (every quoting post)
+        # and as the context of a reply that answers its quote rather than a named parent.
+        quoted = {i: " ".join(q.get("text") or "" for q in p["quotes"]) for i, p in enumerate(posts)
+                  if p.get("quotes") and (need_off_topic or (self.reads_context and parents[i] == "quote"))}
+        extra = ([title] if title and need_off_topic else []) + list(quoted.values())
         extra_emb = self.embed(extra) if extra else np.zeros((0, HIDDEN))
         title_emb = extra_emb[0] if title and need_off_topic else None
         quote_emb = dict(zip(quoted, extra_emb[1:] if title_emb is not None else extra_emb)) if len(extra_emb) else {}
@@ -233,12 +234,11 @@ class Scorer:
         """Per text, the token offsets and the token-level head's probabilities for `attribute`."""
         if self._span_w is None or attribute not in SPAN_ATTRIBUTES:
             raise ValueError(f"these weights have no token-level head for {attribute!r}")
+        return [(enc.token_offsets, self._token_probabilities(enc, attribute)) for enc in self._forward([self._prepare(t, sentences=False) for t in texts])]
+
+    def _token_probabilities(self, enc: _Encoded, attribute: str) -> np.ndarray:
         k = SPAN_ATTRIBUTES.index(attribute)
-        out = []
-        for enc in self._forward([self._prepare(t, sentences=False) for t in texts]):
-            probs = sigmoid(enc.token_states @ self._span_w[k] + self._span_b[k]) if enc.token_offsets else np.zeros(0)
-            out.append((enc.token_offsets, probs))
-        return out
+        return sigmoid(enc.token_states @ self._span_w[k] + self._span_b[k]) if enc.token_offsets else np.zeros(0)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Pretrained sentence embeddings (unit length) of whole texts: (N, 384)."""
@@ -323,7 +323,7 @@ class Scorer:
         out, k = [], 0
         for p, post in enumerate(posts):
             n = len(post.windows)
-            enc = self._assemble(post, window_vectors[k : k + n], window_states[k : k + n]) if heads else _Encoded(np.zeros((0, HIDDEN), np.float32), [], [])
+            enc = self._assemble(post, window_vectors[k : k + n], window_states[k : k + n]) if heads else _Encoded(np.zeros((0, HIDDEN), np.float32), [])
             if need_embedding[p]:
                 weights = np.array([e - b + 2 for b, e in post.windows], dtype=np.float32)
                 vec = (embeddings[k : k + n] * weights[:, None]).sum(0)
@@ -338,11 +338,9 @@ class Scorer:
         the window(s) that hold it: sentence scores without a second encoding."""
         vectors = list(window_vectors)
         kinds = ["window"] * len(post.windows)
-        ranges = []
         offsets: list[tuple[int, int]] = []
         states = []
         for (b, e), st in zip(post.windows, window_states):
-            ranges.append((post.offsets[b][0], post.offsets[e - 1][1]) if e > b else (0, len(post.text)))
             offsets.extend(post.offsets[b:e])
             states.append(st)
         token_states = np.vstack(states) if offsets else np.zeros((0, HIDDEN), np.float32)
@@ -358,8 +356,7 @@ class Scorer:
                     sel = inside & (window_of == w)
                     vectors.append(token_states[sel].mean(0))
                     kinds.append("sentence")
-                    ranges.append((sb, se))
-        return _Encoded(np.asarray(vectors, dtype=np.float32).reshape(-1, HIDDEN), kinds, ranges, offsets, token_states)
+        return _Encoded(np.asarray(vectors, dtype=np.float32).reshape(-1, HIDDEN), kinds, offsets, token_states)
 
     # --- postprocess -------------------------------------------------------------------------
 
@@ -382,8 +379,7 @@ class Scorer:
         return enc.vectors.astype(np.float64) @ w.T.astype(np.float64) + b
 
     def _postprocess(self, text: str, enc: _Encoded, context, off_topic: float | None, wanted, limits) -> dict:
-        w, b = self._effective_heads(context)
-        probs = self._calibrated(enc.vectors.astype(np.float64) @ w.T.astype(np.float64) + b)  # (S, 8)
+        probs = self._calibrated(self._segment_logits(enc, context))  # (S, 8)
         post = probs.max(0)
         scores = {a: float(post[k]) for k, a in enumerate(HEAD_ATTRIBUTES) if a in wanted}
         if off_topic is not None and "off_topic" in wanted:
@@ -395,13 +391,11 @@ class Scorer:
                 continue  # a whole post is off-topic, not a phrase of it
             found = []
             if self._span_w is not None and a in SPAN_ATTRIBUTES:
-                k = SPAN_ATTRIBUTES.index(a)
-                token_probs = sigmoid(enc.token_states @ self._span_w[k] + self._span_b[k])
-                found = word_spans.over_threshold(text, enc.token_offsets, token_probs, self.span_thresholds[a])
+                found = word_spans.over_threshold(text, enc.token_offsets, self._token_probabilities(enc, a), self.span_thresholds[a])
             if not found:
                 # No word-level head for this attribute, or it marked no word: the words whose
                 # share of the head's logit is largest drove the score.
-                contributions = enc.token_states @ w[HEAD_ATTRIBUTES.index(a)]
+                contributions = enc.token_states @ self._effective_heads(context)[0][HEAD_ATTRIBUTES.index(a)]
                 found = word_spans.top_contributions(text, enc.token_offsets, contributions, scores[a])
             spans.extend({"begin": sb, "end": se, "attribute": a, "score": float(v)} for sb, se, v in found)
         spans.sort(key=lambda s: (s["begin"], s["attribute"]))

@@ -32,6 +32,7 @@ import torch
 from torch import nn
 
 from . import data as datasets
+from .forum_data import SPAN_LABELS
 from .encoder import DEFAULT_SPLIT, SplitEncoder, load_bert, load_tokenizer, mean_pool
 from .heads import FORUM_BASE_RATES, HEAD_ATTRIBUTES, SPAN_ATTRIBUTES, fit_platt, prior_shift
 from .normalize import augment_text, normalize
@@ -168,8 +169,11 @@ class TrunkCache:
             if r.spans is None:
                 return
             labels = torch.zeros(hidden.shape[0], len(SPAN_ATTRIBUTES))
+            # The attributes whose words the row's raters judged; one nobody marked is a
+            # labelled "no words", not a missing label.
+            judged = SPAN_LABELS.get(r.source, tuple(r.spans))
             for k, attr in enumerate(SPAN_ATTRIBUTES):
-                if attr not in r.spans and not _marks_every_attribute(r):
+                if attr not in judged:
                     continue
                 self.span_mask[i, k] = 1.0
                 for b, e in r.spans.get(attr, []):
@@ -202,12 +206,6 @@ class TrunkCache:
             # [CLS] and [SEP] (first and last state) are no word: masked out.
             mask[j, 1 : n - 1] = torch.from_numpy(self.span_mask[i])
         return labels, mask
-
-
-def _marks_every_attribute(row) -> bool:
-    """Typed Toxic Spans rows label every type (a type no rater marked has no words);
-    SemEval rows mark toxicity only."""
-    return row.source == "toxic_spans_typed"
 
 
 def embed_texts(encoder, tokenizer, texts: list[str], batch_size: int, keep=None, progress: str = "") -> np.ndarray:
