@@ -253,6 +253,21 @@ def load_threat_templates(data_dir=None, split="train"):
     return _generated(training_set() if split == "train" else validation_set(), "threats", "threat")
 
 
+def load_putdown_templates(data_dir=None, split="train"):
+    """Generated put-downs (hostility 1) and hard civil replies (0); the val split calibrates.
+
+    Only hostility is labelled: a put-down says nothing of the harm attributes (most hold
+    no insult word, none a swear word), and a civil reply with "genius" or "well done" in it
+    is not evidence about them either.
+    """
+    from .putdown_templates import training_set, validation_set
+
+    if split not in ("train", "val"):
+        raise ValueError("put-down templates: train and val only; the evaluation set is separate")
+    rows = training_set() if split == "train" else validation_set()
+    return [Example(r["text"], "putdowns", {"hostility": r["label"]}, meta={"kind": r["kind"]}) for r in rows]
+
+
 LOADERS = {
     "jigsaw": load_jigsaw,
     "offensive": load_offensive,
@@ -266,6 +281,7 @@ LOADERS = {
     "isarcasm": load_isarcasm,
     "identity": load_identity_templates,
     "threats": load_threat_templates,
+    "putdowns": load_putdown_templates,
 }
 
 # Which source's label base rate the served score is calibrated to, per attribute: the one
