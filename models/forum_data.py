@@ -700,11 +700,49 @@ def load_fox_news(data_dir: Path, split: str) -> list[Example]:
     return _select("fox_news", out, split)
 
 
+# --- Stanford politeness corpus (Wikipedia talk and Stack Exchange requests) -----------------------
+
+POLITENESS_FILES = ("stack-exchange.annotated.csv", "wikipedia.annotated.csv")
+# Share of each file, from the least polite, read as hostile; requests above the median are
+# read as not hostile; the ones between are left unlabelled.
+IMPOLITE_SHARE = 0.06
+
+
+def load_politeness(data_dir: Path, split: str) -> list[Example]:
+    """Stanford Politeness Corpus: requests addressed to another editor or asker, each with
+    the mean of five raters' politeness scores ("Normalized Score").
+
+    hostility = 1 for the least polite 6 % of each file (the two communities are ranked
+    separately), 0 for the requests above the file's median, and unlabelled between. A
+    request's politeness is only a weak signal for hostility, and most impolite requests
+    are merely curt ("What is x?"), so only the far tail is read as hostile: there the
+    requests talk down to or brush off the person addressed ("And this is why you're
+    asking all the stupid questions?", "Yeah, that really helped, didn't it?", "you are
+    aware that Lebanon isn't Hezbollah, right?"), the condescension and dismissal on a
+    Q&A forum that the other sets label least. The split is 80/10/10 by a hash of the
+    community and the request id; the score and the community are kept in meta.
+    """
+    _check_split(split, SPLITS, "politeness")
+    out = {s: [] for s in SPLITS}
+    for name in POLITENESS_FILES:
+        rows = [r for r in _read_csv(Path(data_dir) / "politeness" / name) if r["Request"].strip()]
+        scores = sorted(float(r["Normalized Score"]) for r in rows)
+        low = scores[int(IMPOLITE_SHARE * len(scores))]
+        median = scores[len(scores) // 2]
+        for r in rows:
+            score = float(r["Normalized Score"])
+            if low < score <= median:
+                continue
+            text = r["Request"].strip()
+            meta = {"score": score, "community": r["Community"]}
+            where = _three_way(f"politeness:{r['Community']}:{r['Id']}", 0.1, 0.1)
+            out[where].append(Example(text, "politeness", {"hostility": int(score <= low)}, meta=meta))
+    return _select("politeness", out, split)
+
+
 # --- Registry --------------------------------------------------------------------------------------
 
 # Not used:
-# - politeness (Wikipedia and Stack Exchange requests): a request's politeness score is a weak
-#   signal and is not aggression, so it would teach hostility the wrong boundary.
 # - sfu_constructiveness_toxicity: 1 121 Globe and Mail comments, too few to add much, and drawn
 #   from the same comment pool (SOCC) as the Unhealthy Conversations set (4 of its texts are in
 #   UC's file here), so it would mostly repeat UC's domain with a coarser toxicity scale.
@@ -721,6 +759,7 @@ FORUM_LOADERS = {
     "goemotions": load_goemotions,
     "stormfront": load_stormfront,
     "fox_news": load_fox_news,
+    "politeness": load_politeness,
 }
 
 

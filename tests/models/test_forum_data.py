@@ -178,3 +178,26 @@ def test_goemotions_anger_is_negativity_not_hostility(loaded):
     assert len(anger) > 500
     assert all(e.labels == {"negativity": 1} for e in anger)
     assert not any("hostility" in e.labels for rows in loaded["goemotions"].values() for e in rows)
+
+
+def _politeness_csv(path, scores):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write("Community,Id,Request,Normalized Score\n")
+        for i, s in enumerate(scores):
+            f.write(f"Test,{i},Request number {i}?,{s}\n")
+
+
+def test_politeness_reads_only_the_impolite_tail_as_hostile_and_skips_the_middle(tmp_path):
+    # 100 requests per file scored 0..99: the least polite 6 (0..5, cut at index 6 inclusive)
+    # are hostile, 51..99 (above the median, 50) are not, and 7..50 are left unlabelled.
+    for name in fd.POLITENESS_FILES:
+        _politeness_csv(tmp_path / "politeness" / name, range(100))
+    rows = [e for split in fd.SPLITS for e in fd.load_politeness(tmp_path, split)]
+    by_score = {}
+    for e in rows:
+        by_score.setdefault(e.meta["score"], set()).add(e.labels["hostility"])
+    # The two files hold the same texts, so each text is kept once across splits.
+    assert set(by_score) == set(range(7)) | set(range(51, 100))
+    assert all(by_score[s] == {1} for s in range(7))
+    assert all(by_score[s] == {0} for s in range(51, 100))
