@@ -305,6 +305,34 @@ def evaluate_threats(scorer) -> dict:
     }
 
 
+def evaluate_putdowns(scorer, data_dir: Path) -> dict:
+    """Condescension and dismissal: generated put-downs and hard civil replies never trained
+    on (models/putdown_templates.py), and the politeness corpus's held-back requests (the
+    least polite tail against the polite half, models/forum_data.py:load_politeness)."""
+    from . import forum_data
+    from .putdown_templates import evaluation_set
+
+    rows = evaluation_set()
+    results = scorer.score_texts([r["text"] for r in rows], attributes=list(HOSTILE_FLAGS))
+    y = np.array([r["label"] for r in rows])
+    flagged = np.array([bool(set(r["flags"]) & set(HOSTILE_FLAGS)) for r in results])
+    out = {
+        "putdowns.sentences": len(rows),
+        "putdowns.hostility.auc": roc_auc(y, [r["scores"]["hostility"] for r in results]),
+        "putdowns.putdowns_flagged_share": float(flagged[y == 1].mean()),
+        "putdowns.civil_flagged_share": float(flagged[y == 0].mean()),
+    }
+    for kind in sorted({r["kind"] for r in rows}):
+        out[f"putdowns.{kind}.flagged_share"] = float(np.mean([f for f, r in zip(flagged, rows) if r["kind"] == kind]))
+    try:
+        polite = forum_data.load_politeness(data_dir, "test")
+    except FileNotFoundError:
+        return out  # an older data folder without the politeness corpus
+    out["politeness_test.hostility.auc"] = roc_auc([e.labels["hostility"] for e in polite], score_column(scorer, polite, "hostility"))
+    out["politeness_test.rows"] = len(polite)
+    return out
+
+
 def evaluate_offtopic(scorer, data_dir: Path, seed: int) -> dict:
     """Held-out CQA dev threads: injected foreign replies, and Bad vs Good replies."""
     from . import threads
@@ -438,6 +466,7 @@ PARTS = {
     "off_topic": lambda scorer, args: evaluate_offtopic(scorer, args.data, args.seed),
     "forum": lambda scorer, args: evaluate_forum(scorer, args.data),
     "probes": lambda scorer, args: evaluate_probes(scorer),
+    "putdowns": lambda scorer, args: evaluate_putdowns(scorer, args.data),
 }
 # The forum rows and probes measure the served model; the frozen baseline would double the
 # report's longest part to answer a question the older rows already answer (what the
