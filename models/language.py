@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from .text import sentence_spans
 
 SCORED_LANGUAGES = frozenset({"en"})
+# What a result says of a text: scored (in whole, or its English part), or left unscored.
+STATUSES = ("scored", "language_not_supported")
 
 # English, then the UK's and Ireland's own languages, then EU and other Latin-script
 # languages of large UK communities (ONS census 2021 main languages), then neighbours.
@@ -119,7 +121,7 @@ class PostLanguage:
 
     @property
     def status(self) -> str:
-        return "scored" if self.scored else "language_not_supported"
+        return STATUSES[0] if self.scored else STATUSES[1]
 
 
 class _Detector:

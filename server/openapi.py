@@ -9,10 +9,13 @@ this document with schemathesis.
 from flask import Blueprint, current_app
 
 from models import ATTRIBUTES
+from models.language import STATUSES
 
 from .auth import public
 from .perspective import ATTRIBUTES as PERSPECTIVE_ATTRIBUTES
 from .validation import SPAN_OFFSETS
+
+LANGUAGE_FIELDS = ("status", "language", "language_confidence", "language_uncertain", "mixed", "unscored_parts")
 
 bp = Blueprint("openapi", __name__)
 
@@ -67,6 +70,22 @@ def document(config):
         "properties": {"value": probability, "type": {"type": "string", "enum": ["PROBABILITY"]}},
     }
     text_entry_type = {"type": ["string", "null"], "enum": ["PLAIN_TEXT", None]}
+    language_code = {"type": "string", "pattern": "^[a-z]{2}$", "description": "ISO 639-1."}
+    language_properties = {
+        "status": {"type": "string", "enum": list(STATUSES),
+                   "description": "scored, or language_not_supported: the text is in a language the model does not "
+                                  "read, and has no scores, flags or spans."},
+        "language": {**language_code, "description": "ISO 639-1 code of the language the text is in; en when it "
+                                                     "is too short to tell (language_uncertain)."},
+        "language_confidence": {**probability, "description": "The detector's probability for that language."},
+        "language_uncertain": {"type": "boolean",
+                               "description": "Too short or unclear to tell: scored as English."},
+        "mixed": {"type": "boolean", "description": "Part English, part another language: the scores read only the "
+                                                    "English sentences; unscored_parts lists the others."},
+        "unscored_parts": {"type": "array", "items": _ref("UnscoredPart"),
+                           "description": "Ranges of the text in another language, left out of the scores (offsets "
+                                          "as span_offsets says)."},
+    }
     schemas = {
         "Error": {
             "type": "object",
@@ -154,26 +173,35 @@ def document(config):
         },
         "PostScores": {
             "type": "object",
-            "required": ["id", "scores", "flags", "spans", "quotes"],
+            "required": ["id", "scores", "flags", "spans", "quotes", *LANGUAGE_FIELDS],
             "properties": {
                 "id": {"type": "string"},
                 "scores": {"type": "object", "propertyNames": {"enum": list(ATTRIBUTES)},
-                           "additionalProperties": probability},
+                           "additionalProperties": probability,
+                           "description": "Empty when status is language_not_supported."},
                 "flags": {"type": "array", "items": {"type": "string", "enum": list(ATTRIBUTES)}},
                 "spans": {"type": "array", "items": _ref("Span")},
                 "quotes": {"type": "array", "items": _ref("QuoteScores"),
                            "description": "Each quote's own scores, in the order sent; never counted in the post's."},
+                **language_properties,
             },
         },
         "QuoteScores": {
             "type": "object",
-            "required": ["author", "scores", "flags"],
+            "required": ["author", "scores", "flags", *LANGUAGE_FIELDS],
             "properties": {
                 "author": {"type": ["string", "null"]},
                 "scores": {"type": "object", "propertyNames": {"enum": list(ATTRIBUTES)},
                            "additionalProperties": probability},
                 "flags": {"type": "array", "items": {"type": "string", "enum": list(ATTRIBUTES)}},
+                **language_properties,
             },
+        },
+        "UnscoredPart": {
+            "type": "object",
+            "required": ["begin", "end", "language"],
+            "properties": {"begin": {"type": "integer", "minimum": 0}, "end": {"type": "integer", "minimum": 0},
+                           "language": language_code},
         },
         "ScoreResponse": {
             "type": "object",
@@ -225,7 +253,9 @@ def document(config):
                 "spanAnnotations": {"type": ["boolean", "null"]},
                 "doNotStore": {"type": ["boolean", "null"], "description": "Nothing is ever stored."},
                 "languages": {"type": ["array", "null"], "items": {"type": "string"},
-                              "description": "Must include English (en) when given."},
+                              "description": "Must include English (en) when given. The comment's language is "
+                                             "detected either way: one not in English is refused with "
+                                             "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE."},
                 "clientToken": _nullable(token),
                 "sessionId": _nullable(token),
                 "communityId": _nullable(token),
@@ -249,7 +279,10 @@ def document(config):
             "properties": {
                 "attributeScores": {"type": "object", "propertyNames": perspective_name,
                                     "additionalProperties": _ref("AttributeScore")},
-                "languages": {"type": "array", "items": {"type": "string"}},
+                "languages": {"type": "array", "items": language_code,
+                              "description": "The languages detected in the comment, its main one first; a "
+                                             "mixed comment was scored on its English sentences."},
+                "detectedLanguages": {"type": "array", "items": language_code},
                 "clientToken": {"type": "string"},
                 "model": _ref("Model"),
             },

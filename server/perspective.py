@@ -17,8 +17,12 @@ its shape and error types. Where we differ, on purpose:
   sentences; words say more); OFF_TOPIC, which judges a whole post, gets one span over the
   whole comment with the summary score.
   Offsets are UTF-16 code units, as Google's were (what JavaScript's indexes count).
-- English only, and not detected: `languages` without English gets
-  LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE; the response always says `["en"]`.
+- English only, and detected (models/language.py): a comment not in English gets
+  LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE whatever `languages` the request names (an English
+  model's scores on Polish are noise), and so does a request whose `languages` lack
+  English. A comment with English and other sentences is scored on its English ones.
+  `languages` (and `detectedLanguages`) in the response are what was detected, the
+  comment's main language first; a comment too short to tell is scored as English.
 - Nothing is stored, whatever `doNotStore` says; suggestscore is accepted and dropped.
 - A comment over the size limit is 413 (Google said 400), still with COMMENT_TOO_LONG.
 """
@@ -26,6 +30,8 @@ its shape and error types. Where we differ, on purpose:
 import re
 
 from flask import Blueprint, current_app
+
+from models import language
 
 from . import scoring
 from .auth import query_key
@@ -66,15 +72,24 @@ def analyze():
     _boolean(body, "doNotStore")
     _check_languages(body.get("languages"), requested)
     token = _optional_strings(body)
+    found = language.identify(text)
+    if not found.scored:
+        raise APIError(
+            f"Attribute {requested[0][0]} does not support request languages: {found.language} (detected; English only)",
+            error_type="LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE",
+        )
 
     scorer = scoring.get_scorer()
     names = _needed([name for _, name, _ in requested])
     # Threshold 0 flags every requested attribute, so the scorer returns the words that
-    # drove each score as spans with their own scores: Perspective's spanScores.
-    result = scorer.score_thread(_thread(text, body.get("context")), attributes=names,
+    # drove each score as spans with their own scores: Perspective's spanScores. The
+    # comment is read with any sentences in another language blanked (same offsets).
+    result = scorer.score_thread(_thread(language.english_text(text, found), body.get("context")), attributes=names,
                                  thresholds={n: 0.0 for n in names})[-1]
     count_posts(1)
-    response = {"attributeScores": attribute_scores(requested, result, text, spans_wanted), "languages": ["en"]}
+    detected = list(dict.fromkeys([found.language, *(lang for *_, lang in found.other_sentences), *(["en"] if found.mixed else [])]))
+    response = {"attributeScores": attribute_scores(requested, result, text, spans_wanted),
+                "languages": detected, "detectedLanguages": detected}
     if token is not None:
         response["clientToken"] = token
     response["model"] = scoring.model_info(scorer)

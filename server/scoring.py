@@ -16,6 +16,8 @@ import threading
 
 from flask import current_app
 
+from models.language_scoring import score_thread as score_in_english
+
 from .errors import APIError
 
 log = logging.getLogger("modlens.scoring")
@@ -76,9 +78,10 @@ def _speed_settings(config):
 
 def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE):
     try:
-        from models import Scorer
+        from models import Scorer, language
         from models.cache import CachedScorer
 
+        language.load()  # small (0.7 s); loaded here so that no request waits for it
         _limit_arenas()
         scorer = OneAtATime(Scorer.load(precision=precision))
         if cache_size:
@@ -174,23 +177,38 @@ def model_info(scorer):
 
 
 def score_thread(thread, attributes, thresholds):
-    """Score a validated thread with the server's thresholds.
+    """Score a validated thread with the server's thresholds, each post in its language.
 
     In: `thread` as `models.Scorer.score_thread` takes it; `attributes`, the names asked
     for; `thresholds`, attribute -> flag threshold (the server's config).
     Out: one dict per post, in order: `id`, `scores` (the asked attributes), `flags` (those
-    at or over their threshold), `spans` (the words behind each flag) and `quotes`
-    (each quote's own scores and flags: quoted text never counts against the post).
+    at or over their threshold), `spans` (the words behind each flag), `quotes` (each
+    quote's own scores and flags: quoted text never counts against the post), and the
+    post's language (models/language_scoring.py): a post in a language the model does not
+    read has `status` "language_not_supported" and no scores, flags or spans.
     """
-    results = get_scorer().score_thread(thread, attributes=attributes, thresholds=thresholds)
+    results = score_in_english(get_scorer(), thread, attributes=attributes, thresholds=thresholds)
     return [_plain(result, post["id"], attributes) for result, post in zip(results, thread["posts"])]
+
+
+def _language(result):
+    return {
+        "status": result["status"],
+        "language": result["language"],
+        "language_confidence": float(result["language_confidence"]),
+        "language_uncertain": bool(result["language_uncertain"]),
+        "mixed": bool(result["mixed"]),
+        "unscored_parts": [{"begin": int(p["begin"]), "end": int(p["end"]), "language": p["language"]}
+                           for p in result["unscored_parts"]],
+    }
 
 
 def _plain(result, post_id, attributes):
     # Only JSON-native values leave the service, whatever number types the scorer used.
     return {
         "id": post_id,
-        "scores": {name: float(result["scores"][name]) for name in attributes},
+        # A post in a language the model does not read has no scores at all.
+        "scores": {name: float(result["scores"][name]) for name in attributes} if result["status"] == "scored" else {},
         "flags": [name for name in result["flags"] if name in attributes],
         "spans": [
             {"begin": int(s["begin"]), "end": int(s["end"]), "attribute": s["attribute"], "score": float(s["score"])}
@@ -202,7 +220,9 @@ def _plain(result, post_id, attributes):
                 "author": quote.get("author"),
                 "scores": {name: float(v) for name, v in quote["scores"].items() if name in attributes},
                 "flags": [name for name in quote["flags"] if name in attributes],
+                **_language(quote),
             }
             for quote in result.get("quotes", [])
         ],
+        **_language(result),
     }

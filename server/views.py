@@ -54,6 +54,9 @@ def score():
 def _spans_to_utf16(posts, thread):
     # JavaScript indexes strings in UTF-16 code units: a client there slices with these.
     for result, post in zip(posts, thread["posts"]):
-        for span in result["spans"]:
+        for span in (*result["spans"], *result["unscored_parts"]):
             span["begin"] = validation.utf16_offset(post["text"], span["begin"])
             span["end"] = validation.utf16_offset(post["text"], span["end"])
+        for part, quote in ((p, q) for r, q in zip(result["quotes"], post["quotes"]) for p in r["unscored_parts"]):
+            part["begin"] = validation.utf16_offset(quote["text"], part["begin"])
+            part["end"] = validation.utf16_offset(quote["text"], part["end"])

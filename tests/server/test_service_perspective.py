@@ -26,8 +26,8 @@ def test_response_shape(client):
     response = client.post(ANALYZE, json=body)
     assert response.status_code == 200
     data = response.get_json()
-    assert set(data) == {"attributeScores", "languages", "clientToken", "model"}
-    assert data["languages"] == ["en"] and data["clientToken"] == "abc"
+    assert set(data) == {"attributeScores", "languages", "detectedLanguages", "clientToken", "model"}
+    assert data["languages"] == data["detectedLanguages"] == ["en"] and data["clientToken"] == "abc"
     assert data["model"]["name"] == "fake-scorer"
     assert set(data["attributeScores"]) == {"TOXICITY", "INSULT"}
     assert data["attributeScores"]["TOXICITY"] == {"summaryScore": {"value": 0.9, "type": "PROBABILITY"}}
