@@ -54,6 +54,20 @@ OTHER_SCRIPT_CANDIDATES = (
     "th", "uk", "ur", "zh",
 )
 CANDIDATES = (*LATIN_CANDIDATES, *OTHER_SCRIPT_CANDIDATES)
+# English names, for reports and badges ("not scored: Polish").
+LANGUAGE_NAMES = {
+    "am": "Amharic", "ar": "Arabic", "as": "Assamese", "be": "Belarusian", "bg": "Bulgarian", "bn": "Bengali",
+    "bs": "Bosnian", "cs": "Czech", "cy": "Welsh", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
+    "es": "Spanish", "et": "Estonian", "fa": "Persian", "fi": "Finnish", "fr": "French", "ga": "Irish",
+    "gd": "Scottish Gaelic", "gu": "Gujarati", "he": "Hebrew", "hi": "Hindi", "hr": "Croatian", "hu": "Hungarian",
+    "hy": "Armenian", "id": "Indonesian", "it": "Italian", "ja": "Japanese", "ka": "Georgian", "kk": "Kazakh",
+    "km": "Khmer", "kn": "Kannada", "ko": "Korean", "ky": "Kyrgyz", "lo": "Lao", "lt": "Lithuanian", "lv": "Latvian",
+    "mk": "Macedonian", "ml": "Malayalam", "mn": "Mongolian", "mr": "Marathi", "ms": "Malay", "my": "Burmese",
+    "ne": "Nepali", "nl": "Dutch", "no": "Norwegian", "or": "Odia", "pa": "Punjabi", "pl": "Polish", "ps": "Pashto",
+    "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "si": "Sinhala", "sk": "Slovak", "sl": "Slovenian",
+    "so": "Somali", "sq": "Albanian", "sr": "Serbian", "sv": "Swedish", "ta": "Tamil", "te": "Telugu", "th": "Thai",
+    "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu", "vi": "Vietnamese", "zh": "Chinese",
+}
 # Languages close enough that the detector splits its belief between them.
 CLOSE_LANGUAGES = ({"cs", "sk"}, {"hr", "sr", "bs", "sl"}, {"da", "no", "sv"}, {"ms", "id"},
                    {"ru", "uk", "bg", "mk", "be"}, {"es", "pt"})
@@ -140,6 +154,11 @@ class _Detector:
                 identifier.set_languages(list(CANDIDATES))
                 cls._identifier = identifier
             return cls._identifier
+
+
+def language_name(code: str) -> str:
+    """The English name of a language code this module can return (the code itself otherwise)."""
+    return LANGUAGE_NAMES.get(code, code)
 
 
 def load() -> None:

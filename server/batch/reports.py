@@ -9,15 +9,18 @@ import csv
 import io
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from models import ATTRIBUTES
+from models.language import language_name
 
 FORMATS = ("json", "jsonl", "csv", "html")
 WORST_SHOWN = 10
-CSV_FIELDS = ["thread_id", "title", "post_id", "parent_id", "author", "url", "worst", "flags", *ATTRIBUTES, "text"]
+CSV_FIELDS = ["thread_id", "title", "post_id", "parent_id", "author", "url", "worst", "flags", "language", "status",
+              *ATTRIBUTES, "text"]
 EMBEDDED = re.compile(r'<script type="application/json" id="modlens-data">(.*?)</script>', re.S)
 
 _env = Environment(
@@ -33,14 +36,19 @@ def worst_score(post):
 
 
 def summarize(record):
-    """Counts per attribute (posts flagged), and the worst posts first."""
+    """Counts per attribute (posts flagged) and per language, the posts not scored for
+    their language, and the worst posts first."""
     posts = record["posts"]
     flags = {attr: sum(attr in p["flags"] for p in posts) for attr in ATTRIBUTES if any(attr in p["scores"] for p in posts)}
     worst = sorted(posts, key=worst_score, reverse=True)
+    # Reports written before languages were identified have none: they count nowhere.
+    languages = Counter(p["language"] for p in posts if p.get("language"))
     return {
         "posts": len(posts),
         "flagged_posts": sum(bool(p["flags"]) for p in posts),
         "flags": flags,
+        "languages": dict(languages.most_common()),
+        "not_scored": sum(p.get("status") == "language_not_supported" for p in posts),
         "worst": [p["id"] for p in worst[:WORST_SHOWN]],
     }
 
@@ -75,7 +83,8 @@ def write_csv_rows(records, writer):
                 "thread_id": record["thread_id"], "title": record["title"], "post_id": post["id"],
                 "parent_id": post.get("parent_id") or "", "author": post.get("author") or "",
                 "url": post.get("url") or "", "worst": f"{worst_score(post):.4f}",
-                "flags": ";".join(post["flags"]), "text": post["text"],
+                "flags": ";".join(post["flags"]), "language": post.get("language") or "",
+                "status": post.get("status") or "", "text": post["text"],
             }
             row.update({attr: f"{score:.4f}" for attr, score in post["scores"].items()})
             writer.writerow(row)
@@ -131,6 +140,7 @@ def score_colour(score):
 
 
 _env.filters["score_colour"] = score_colour
+_env.filters["language_name"] = language_name
 
 
 def existing_records(path, fmt):
@@ -173,6 +183,7 @@ def _records_from_csv(rows):
         record["posts"].append({
             "id": row["post_id"], "parent_id": row["parent_id"] or None, "author": row["author"] or None,
             "url": row["url"] or None, "text": row["text"], "flags": [f for f in row["flags"].split(";") if f],
+            **({"language": row["language"], "status": row.get("status") or "scored"} if row.get("language") else {}),
             "scores": {a: float(row[a]) for a in ATTRIBUTES if row.get(a)}, "spans": [], "quotes": [],
         })
     return list(records.values())

@@ -9,12 +9,16 @@ import importlib
 import threading
 
 from models import ATTRIBUTES
+from models.language_scoring import score_thread as score_in_english
 
 from .reports import summarize
 
 # The loader a worker calls to get its scorer: "module:attribute.path", importable on the
 # workers. The default is the project's model; tests name a stand-in.
 DEFAULT_LOADER = "models:Scorer.load"
+
+# What each post of a report says of its language (models/language_scoring.py).
+LANGUAGE_KEYS = ("language", "language_confidence", "language_uncertain", "status", "mixed", "unscored_parts")
 
 _worker_scorers = {}
 _worker_lock = threading.Lock()
@@ -37,7 +41,7 @@ def scoring_payload(thread):
 
 
 def scored_record(thread, scored, model):
-    """One thread with its posts' scores, flags, spans and quote scores, and a summary."""
+    """One thread with its posts' scores, flags, spans, quote scores and languages, and a summary."""
     posts = []
     for post, result in zip(thread["posts"], scored):
         quote_results = result.get("quotes") or []
@@ -49,6 +53,7 @@ def scored_record(thread, scored, model):
             "id": post["id"], "author": post.get("author"), "parent_id": post.get("parent_id"),
             "url": post.get("url"), "text": post["text"], "quotes": quotes,
             "scores": result["scores"], "flags": result["flags"], "spans": result.get("spans", []),
+            **{key: result[key] for key in LANGUAGE_KEYS},
         })
     record = {
         "thread_id": thread["thread_id"], "title": thread.get("title") or "", "url": thread.get("url"),
@@ -83,7 +88,7 @@ def preload(loader=DEFAULT_LOADER):
 
 def score_on_worker(thread, loader, attributes, thresholds):
     scorer = worker_scorer(loader)
-    scored = scorer.score_thread(scoring_payload(thread), attributes=attributes, thresholds=thresholds)
+    scored = score_in_english(scorer, scoring_payload(thread), attributes=attributes, thresholds=thresholds)
     return scored_record(thread, scored, dict(scorer.model_info))
 
 
@@ -92,7 +97,7 @@ def score_local(threads, scorer, attributes=None, thresholds=None):
     model = dict(scorer.model_info)
     for thread in threads:
         try:
-            scored = scorer.score_thread(scoring_payload(thread), attributes=attributes, thresholds=thresholds)
+            scored = score_in_english(scorer, scoring_payload(thread), attributes=attributes, thresholds=thresholds)
         except Exception as error:  # noqa: BLE001 - one thread's failure is reported; the batch goes on
             yield thread, None, f"scoring failed: {type(error).__name__}: {error}"
             continue

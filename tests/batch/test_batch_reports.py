@@ -27,7 +27,7 @@ def test_summary_counts_flags_and_orders_worst_first():
                         post("b", {"toxicity": 0.9, "insult": 0.7}, ["toxicity", "insult"]),
                         post("c", {"toxicity": 0.6, "insult": 0.1}, ["toxicity"])]}
     assert summarize(record) == {"posts": 3, "flagged_posts": 2, "flags": {"toxicity": 2, "insult": 1},
-                                 "worst": ["b", "c", "a"]}
+                                 "languages": {}, "not_scored": 0, "worst": ["b", "c", "a"]}
 
 
 def test_html_lists_posts_worst_first_with_their_place_in_the_thread():
