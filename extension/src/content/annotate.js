@@ -37,6 +37,40 @@
     return flagged.sort((a, b) => (b.score || 0) - (a.score || 0));
   }
 
+  const NOT_SUPPORTED = 'language_not_supported';
+  const languageNames = typeof Intl !== 'undefined' && Intl.DisplayNames
+    ? new Intl.DisplayNames(['en'], { type: 'language' }) : null;
+
+  /** "Polish" for "pl"; the code itself where the browser has no name for it. */
+  function languageName(code) {
+    const text = String(code);
+    if (!languageNames || !/^[a-z]{2,3}$/.test(text)) return text;
+    try {
+      return languageNames.of(text) || text;
+    } catch {
+      return text;
+    }
+  }
+
+  /** True when the server left the post unscored because of its language. */
+  function notScored(result) {
+    return Boolean(result) && result.status === NOT_SUPPORTED;
+  }
+
+  /** What the details say of the post's language, or '' when there is nothing to say. */
+  function languageNote(result) {
+    if (notScored(result)) {
+      return `Not scored: this post is in ${languageName(result.language)}, and Modlens scores English only.`;
+    }
+    const parts = Array.isArray(result.unscored_parts) ? result.unscored_parts : [];
+    if (result.mixed && parts.length) {
+      const names = [...new Set(parts.map((part) => languageName(part.language)))];
+      return `Scored on its English sentences; left out: ${names.join(', ')}.`;
+    }
+    if (result.language_uncertain === true) return 'Too short to tell its language: scored as English.';
+    return '';
+  }
+
   function severityOf(flagged) {
     if (!flagged.length) return 'none';
     const top = flagged[0].score || 0;
@@ -163,27 +197,39 @@
    * `{flagged, severity, badge}`.
    */
   function annotatePost(doc, post, result, view) {
-    const flagged = flaggedAttributes(result, view);
+    const unscored = notScored(result);
+    const flagged = unscored ? [] : flaggedAttributes(result, view);
     const severity = severityOf(flagged);
     const element = post.element;
     element.classList.add('modlens-post', `modlens-severity-${severity}`);
     if (flagged.length) element.classList.add('modlens-flagged');
+    if (unscored) element.classList.add('modlens-not-scored');
 
     const container = el(doc, 'div', `${UI_CLASS} modlens-annotation modlens-severity-${severity}`);
+    if (unscored) container.classList.add('modlens-not-scored');
     const badge = el(doc, 'button', 'modlens-badge');
     badge.type = 'button';
-    badge.textContent = flagged.length ? `${flagged[0].name} ${formatScore(flagged[0].score)}` : 'no flags';
-    badge.title = flagged.length
-      ? `Modlens: ${flagged.map((f) => `${f.name} ${formatScore(f.score)}`).join(', ')}. Open for every score.`
-      : 'Modlens: nothing flagged. Open for every score.';
+    if (unscored) {
+      badge.textContent = `not scored: ${languageName(result.language)}`;
+      badge.title = 'Modlens: not scored, since it is not in English. Open for details.';
+    } else {
+      badge.textContent = flagged.length ? `${flagged[0].name} ${formatScore(flagged[0].score)}` : 'no flags';
+      badge.title = flagged.length
+        ? `Modlens: ${flagged.map((f) => `${f.name} ${formatScore(f.score)}`).join(', ')}. Open for every score.`
+        : 'Modlens: nothing flagged. Open for every score.';
+    }
     badge.setAttribute('aria-expanded', 'false');
 
     const details = el(doc, 'div', 'modlens-details');
     details.hidden = true;
-    details.append(el(doc, 'p', 'modlens-summary', flagged.length
-      ? `Flagged: ${flagged.map((f) => `${f.name} ${formatScore(f.score)}`).join(', ')}`
-      : 'Nothing flagged at the current thresholds.'));
-    details.append(scoreTable(doc, result, flagged, view));
+    if (!unscored) {
+      details.append(el(doc, 'p', 'modlens-summary', flagged.length
+        ? `Flagged: ${flagged.map((f) => `${f.name} ${formatScore(f.score)}`).join(', ')}`
+        : 'Nothing flagged at the current thresholds.'));
+    }
+    const note = languageNote(result);
+    if (note) details.append(el(doc, 'p', 'modlens-language', note));
+    if (!unscored) details.append(scoreTable(doc, result, flagged, view));
     if (post.quoteElements && post.quoteElements.length) {
       const n = post.quoteElements.length;
       details.append(el(doc, 'p', 'modlens-quote-summary',
@@ -217,7 +263,7 @@
 
     container.append(badge, details);
     insertBefore(post.body || element, container);
-    return { flagged, severity, badge, container };
+    return { flagged, severity, badge, container, notScored: unscored };
   }
 
   /** Removes everything annotatePost added (for a rescan or a pause). */
@@ -229,10 +275,13 @@
       mark.remove();
       parent.normalize();
     }
-    const classes = ['modlens-post', 'modlens-flagged', 'modlens-open', 'modlens-quote',
+    const classes = ['modlens-post', 'modlens-flagged', 'modlens-open', 'modlens-quote', 'modlens-not-scored',
       'modlens-severity-high', 'modlens-severity-medium', 'modlens-severity-low', 'modlens-severity-none'];
     for (const node of doc.querySelectorAll(classes.map((c) => `.${c}`).join(', '))) node.classList.remove(...classes);
   }
 
-  Modlens.annotate = { annotatePost, clearAnnotations, flaggedAttributes, severityOf, highlightSpans, spanRanges, formatScore };
+  Modlens.annotate = {
+    annotatePost, clearAnnotations, flaggedAttributes, severityOf, highlightSpans, spanRanges, formatScore,
+    languageName, notScored,
+  };
 })((globalThis.Modlens = globalThis.Modlens || {}));

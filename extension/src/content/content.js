@@ -63,8 +63,22 @@
       return tally;
     }
 
+    /** Posts left unscored for their language: how many, and how many in each language. */
+    function notScored() {
+      const byLanguage = {};
+      let count = 0;
+      for (const entry of entries) {
+        if (!annotate.notScored(entry.result)) continue;
+        count += 1;
+        const name = annotate.languageName(entry.result.language);
+        byLanguage[name] = (byLanguage[name] || 0) + 1;
+      }
+      return { count, byLanguage };
+    }
+
     function state() {
       return {
+        notScored: notScored(),
         engine: profile ? profile.engine : null,
         guessed: Boolean(profile && profile.guessed),
         status,
@@ -148,7 +162,8 @@
       // Document order, so that next/previous walk down the page.
       entries.sort((a, b) => (a.post.element.compareDocumentPosition(b.post.element) & 4 ? -1 : 1));
       const flaggedCount = flaggedEntries().length;
-      setStatus(`${entries.length} posts scored, ${flaggedCount} flagged.`);
+      const unscored = notScored().count;
+      setStatus(`${entries.length - unscored} posts scored, ${flaggedCount} flagged${unscored ? `, ${unscored} not scored (not English)` : ''}.`);
     }
 
     /** Runs scans one at a time; a request during a scan runs one more afterwards. */

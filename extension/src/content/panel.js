@@ -31,6 +31,7 @@
     .flagged button { border: none; background: none; padding: 1px 0; text-align: left; color: #0969da; }
     .sev-high { color: #b42318; } .sev-medium { color: #b54708; } .sev-low { color: #8a6d00; }
     .hint { color: #57606a; font-size: 11px; margin-top: 6px; }
+    .not-scored { margin: 6px 0; color: #1f3b63; }
   `;
 
   function el(doc, tag, className, text) {
@@ -70,6 +71,8 @@
     const errors = el(doc, 'ul', 'errors');
     errors.setAttribute('role', 'alert');
     const counts = el(doc, 'ul', 'counts');
+    const notScored = el(doc, 'p', 'not-scored');
+    notScored.hidden = true;
 
     const nav = el(doc, 'div', 'nav');
     const previous = el(doc, 'button', 'previous', '‹ Previous');
@@ -90,7 +93,7 @@
 
     const list = el(doc, 'ol', 'flagged');
     const hint = el(doc, 'p', 'hint', 'Alt+Shift+J / Alt+Shift+K: next / previous flagged post.');
-    body.append(status, errors, counts, nav, list, hint);
+    body.append(status, errors, counts, notScored, nav, list, hint);
     panel.append(header, body);
     root.append(style, panel);
     (doc.body || doc.documentElement).append(host);
@@ -104,6 +107,12 @@
       for (const [name, count] of Object.entries(state.counts || {})) {
         counts.append(el(doc, 'li', count ? 'nonzero' : '', `${name}: ${count}`));
       }
+      const unscored = state.notScored || { count: 0, byLanguage: {} };
+      notScored.hidden = !unscored.count;
+      notScored.textContent = unscored.count
+        ? `Not scored (not English): ${unscored.count} (${Object.entries(unscored.byLanguage)
+          .map(([name, n]) => `${name} ${n}`).join(', ')})`
+        : '';
       list.replaceChildren();
       (state.flagged || []).forEach((entry, index) => {
         const item = el(doc, 'li', `sev-${entry.severity}`);
