@@ -3,6 +3,7 @@
     python bench/language.py                      # val and test splits, ~1 minute on 2 cores
     python bench/language.py --splits val         # what the thresholds were chosen on
     python bench/language.py --show               # also print every post left unscored or cut
+    python bench/language.py --compare            # also py3langid beside lingua, each alone
 
 Measures:
 1. On the English sets in ../shared/data (tweets, Wikipedia talk, news comments, forum
@@ -16,16 +17,18 @@ Measures:
 2. On hand-written short forum posts in 30 languages (tests/fixtures/language_posts.tsv)
    and mixed posts (tests/fixtures/language_mixed.tsv): how many are named right.
 3. Cost: milliseconds per post of identify(), and the detector's load time and memory.
+4. With --compare: py3langid and lingua-language-detector alone, as they were compared
+   to choose the detector.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import hashlib
 import json
 import os
 import platform
-import resource
 import sys
 import time
 from collections import Counter, defaultdict
@@ -128,8 +131,6 @@ def fixture() -> dict:
         else:
             tally["not_english"] += not found.scored
             tally["right"] += (not found.scored) and found.language == want
-        if not (tally["right"] and tally["posts"] == tally["right"]) or want == "en" and not found.scored:
-            pass
         if (want == "en") != (found.scored and not found.other_sentences) or (want != "en" and found.language != want):
             misses.append((code, found.language, found.confidence, found.uncertain, text))
     mixed = Counter()
@@ -143,21 +144,87 @@ def fixture() -> dict:
     return {"by_language": {k: dict(v) for k, v in by_language.items()}, "mixed": dict(mixed), "misses": misses}
 
 
+def rss_mb() -> float:
+    """This process's resident memory now (Linux), in MB."""
+    gc.collect()
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 def cost(data_dir: Path) -> dict:
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_before = rss_mb()
     start = time.perf_counter()
     language.load()
     load_s = time.perf_counter() - start
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_after = rss_mb()
     texts = [row.text for row in all_loaders()["goemotions"](data_dir, "val")][:3000]
     texts += [row.text for row in all_loaders()["uc"](data_dir, "val")]
     start = time.process_time()
     for text in texts:
         language.identify(text)
     per_post = (time.process_time() - start) / len(texts)
-    return {"load_s": round(load_s, 2), "load_rss_mb": round((rss_after - rss_before) / 1024, 1),
+    return {"load_s": round(load_s, 2), "load_rss_mb": round(rss_after - rss_before, 1),
             "posts": len(texts), "mean_chars": round(sum(map(len, texts)) / len(texts)),
             "cpu_ms_per_post": round(per_post * 1000, 3)}
+
+
+def compare_detectors(data_dir: Path, splits: list[str]) -> dict:
+    """py3langid beside lingua-language-detector (when installed: `pip install
+    lingua-language-detector`), each alone on whole posts with the same candidates and the
+    same 0.9 bar, before any of models/language.py's rules: how the detector was chosen."""
+    texts = [row.text for names in ENGLISH_SETS.values() for name in names for split in splits
+             for row in _rows(all_loaders()[name], data_dir, split)]
+    fixture = [(code, text) for code, text in read_tsv(FIXTURE) if code != "ur-Latn"]
+    detectors = {"py3langid": lambda: _Py3langid()}
+    try:
+        import lingua  # noqa: F401
+
+        detectors["lingua (high accuracy)"] = lambda: _Lingua(low=False)
+        detectors["lingua (low accuracy)"] = lambda: _Lingua(low=True)
+    except ImportError:
+        print("  lingua-language-detector is not installed: only py3langid is measured")
+    out = {}
+    for name, make in detectors.items():
+        before = rss_mb()
+        detect = make()
+        start = time.process_time()
+        verdicts = [detect(language._NOISE.sub(" ", t)) for t in texts]
+        per_post = (time.process_time() - start) / len(texts)
+        not_english = [(t, v) for t, v in zip(texts, verdicts) if v[0] != "en" and v[1] >= 0.9]
+        right = sum(detect(text)[0] == code for code, text in fixture)
+        out[name] = {"not_english": len(not_english), "of_posts": len(texts),
+                     "over_20_words": sum(len(t.split()) > LONG_WORDS for t, _ in not_english),
+                     "fixture_right": right, "fixture_posts": len(fixture),
+                     "cpu_ms_per_post": round(per_post * 1000, 3), "rss_mb": round(rss_mb() - before)}
+        print(f"  {name}: {json.dumps(out[name])}")
+    return out
+
+
+def _rows(loader, data_dir, split):
+    try:
+        return loader(data_dir, split)
+    except ValueError:
+        return []
+
+
+class _Py3langid:
+    def __init__(self):
+        self.identifier = language._Detector.get()
+
+    def __call__(self, text):
+        return self.identifier.classify(text)
+
+
+class _Lingua:
+    def __init__(self, low):
+        from lingua import Language, LanguageDetectorBuilder
+
+        wanted = [lang for lang in Language.all() if lang.iso_code_639_1.name.lower() in language.CANDIDATES]
+        builder = LanguageDetectorBuilder.from_languages(*wanted)
+        self.detector = (builder.with_low_accuracy_mode() if low else builder).with_preloaded_language_models().build()
+
+    def __call__(self, text):
+        values = self.detector.compute_language_confidence_values(text)
+        return (values[0].language.iso_code_639_1.name.lower(), values[0].value) if values else ("und", 0.0)
 
 
 def main(argv=None) -> None:
@@ -166,6 +233,7 @@ def main(argv=None) -> None:
     parser.add_argument("--splits", default="val,test")
     parser.add_argument("--show", action="store_true", help="print every post left unscored or cut")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--compare", action="store_true", help="also measure the detectors alone (py3langid, lingua)")
     args = parser.parse_args(argv)
     print("command:", "python bench/language.py", *(argv if argv is not None else sys.argv[1:]))
     print("machine:", json.dumps(machine()))
@@ -205,6 +273,9 @@ def main(argv=None) -> None:
           f"English scored as English {en.get('right', 0)}/{en.get('posts', 0)}; mixed {mixed.get('right', 0)}/{mixed.get('posts', 0)}")
     for code, got, confidence, uncertain, text in figures["fixture"]["misses"]:
         print(f"  {code} -> {got} {confidence:.2f}{' uncertain' if uncertain else ''}: {text[:80]}")
+    if args.compare:
+        print("\n4. The detectors alone, whole posts, same candidates, 'not English' at 0.9 (before any audit)")
+        figures["detectors"] = compare_detectors(args.data, args.splits.split(","))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n")
 

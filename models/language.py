@@ -152,6 +152,10 @@ class _Detector:
 
                 identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
                 identifier.set_languages(list(CANDIDATES))
+                # set_languages keeps the 140-language tables to reset to later; nothing here
+                # resets, so they are let go (28 MB of each worker's memory). A private
+                # attribute of the pinned py3langid 0.4.0, checked by tests/models/test_language.py.
+                identifier._full_model = (identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes)
                 cls._identifier = identifier
             return cls._identifier
 

@@ -90,6 +90,12 @@ def test_a_short_english_sentence_in_an_english_post_is_never_cut():
     assert found.scored and not found.mixed and found.language == "en"
 
 
+def test_the_detector_holds_only_the_candidate_languages():
+    identifier = language._Detector.get()
+    assert set(identifier.labels) == set(language.CANDIDATES)
+    assert identifier._full_model[0] is identifier.nb_ptc
+
+
 def test_english_text_is_unchanged_without_other_sentences():
     text = "Nothing to leave out here, mate."
     assert english_text(text, identify(text)) is text
