@@ -13,12 +13,6 @@ from pathlib import Path
 
 PROFILES_PATH = Path(__file__).resolve().parents[2] / "extension" / "site-profiles.json"
 
-# Detection weights: a generator meta names the engine outright; a marker selector is
-# good evidence; a URL pattern is weak (many engines use /topic/ or viewtopic.php).
-GENERATOR_WEIGHT = 4
-MARKER_WEIGHT = 2
-URL_WEIGHT = 1
-
 
 @dataclass(frozen=True)
 class SiteProfile:
@@ -33,12 +27,18 @@ class SiteProfile:
 
 
 @lru_cache(maxsize=4)
-def load_profiles(path=PROFILES_PATH):
-    """All profiles of the JSON file, in file order (the order breaks detection ties)."""
+def site_profiles_document(path=PROFILES_PATH):
+    """The whole JSON file: profiles, detection weights, text rules and the generic guess."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     if data.get("version") != 1:
         raise ValueError(f"{path}: unsupported site profile version {data.get('version')!r}")
-    return tuple(SiteProfile(p["engine"], p["name"], p) for p in data["profiles"])
+    return data
+
+
+@lru_cache(maxsize=4)
+def load_profiles(path=PROFILES_PATH):
+    """All profiles of the JSON file, in file order (the order breaks detection ties)."""
+    return tuple(SiteProfile(p["engine"], p["name"], p) for p in site_profiles_document(path)["profiles"])
 
 
 def profile_by_engine(engine, path=PROFILES_PATH):
@@ -53,19 +53,28 @@ def page_generator(soup):
     return (meta.get("content") or "") if meta else ""
 
 
+def evidence(profile, soup, url=""):
+    """What on the page points at this engine, as (kind, what) pairs: kind is generator,
+    marker or url (the weights of site-profiles.json's `detection`)."""
+    detect = profile.field("detect")
+    generator = page_generator(soup)
+    found = [("generator", g) for g in detect.get("generator", []) if g in generator][:1]
+    found += [("marker", s) for s in detect.get("selectors", []) if soup.select_one(s)]
+    if url:
+        found += [("url", p) for p in detect.get("url_patterns", []) if re.search(p, url)][:1]
+    return found
+
+
+def evidence_weight(found):
+    weights = site_profiles_document()["detection"]
+    return sum(weights[kind] for kind, _ in found)
+
+
 def detection_score(profile, soup, url=""):
     """How strongly the page looks like this engine; 0 when the profile finds no post."""
     if not soup.select_one(profile.spec["post"]["selector"]):
         return 0
-    detect = profile.field("detect")
-    generator = page_generator(soup)
-    score = 1  # finding posts at all is the first piece of evidence
-    if any(g in generator for g in detect.get("generator", [])):
-        score += GENERATOR_WEIGHT
-    score += MARKER_WEIGHT * sum(1 for s in detect.get("selectors", []) if soup.select_one(s))
-    if url and any(re.search(p, url) for p in detect.get("url_patterns", [])):
-        score += URL_WEIGHT
-    return score
+    return site_profiles_document()["detection"]["posts_found"] + evidence_weight(evidence(profile, soup, url))
 
 
 def detect_profile(soup, url="", profiles=None):

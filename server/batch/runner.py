@@ -57,7 +57,8 @@ def scored_record(thread, scored, model):
         })
     record = {
         "thread_id": thread["thread_id"], "title": thread.get("title") or "", "url": thread.get("url"),
-        "site": thread.get("site"), "guessed": bool(thread.get("guessed")), "source": thread.get("source"),
+        "site": thread.get("site"), "guessed": bool(thread.get("guessed")), "near_miss": thread.get("near_miss"),
+        "source": thread.get("source"),
         "model": model, "posts": posts,
     }
     record["summary"] = summarize(record)

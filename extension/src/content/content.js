@@ -40,7 +40,6 @@
     let scanning = null;
     let rescanWanted = false;
     let debounceTimer = null;
-    const usedIds = new Set();
     const errors = new Map();
 
     function view() {
@@ -110,13 +109,6 @@
       render();
     }
 
-    function uniqueId(id) {
-      let unique = id;
-      for (let n = 2; usedIds.has(unique); n += 1) unique = `${id}~${n}`;
-      usedIds.add(unique);
-      return unique;
-    }
-
     async function scoreBatch(posts, attempt = 0) {
       try {
         return await send(T.SCORE_POSTS, { thread, posts: posts.map(wirePost), openingPost: wirePost(openingPost) });
@@ -137,7 +129,6 @@
         }
         return;
       }
-      for (const post of posts) post.id = uniqueId(post.id);
       openingPost = openingPost || posts[0];
       setStatus(`Scoring ${posts.length} post${posts.length === 1 ? '' : 's'}…`);
       let answer;
@@ -232,7 +223,6 @@
       openingPost = null;
       entries = [];
       current = -1;
-      usedIds.clear();
       errors.clear();
       if (panel) panel.clearErrors();
     }

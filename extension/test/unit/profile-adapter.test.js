@@ -64,7 +64,7 @@ test('nested replies (old Reddit) get their enclosing post as parent and not its
   assert.equal(posts[1].text, 'Acidic, pH 4.5 to 5.5.', 'a reply\'s text stays out of its parent');
 });
 
-test('Hacker News depth: the parent is the nearest earlier post one level up', () => {
+test('Hacker News depth: the parent is the nearest earlier post one level up; a top-level comment answers the story', () => {
   const row = (id, indent, user, text) => `<tr class="athing comtr" id="${id}"><td><table><tr>
       <td class="ind" indent="${indent}"></td><td><a class="hnuser">${user}</a><div class="commtext">${text}</div></td></tr></table></td></tr>`;
   const html = `<table class="fatitem"><tr class="athing" id="1"><td class="title"><span class="titleline"><a>Ask HN</a></span></td></tr>
@@ -72,7 +72,7 @@ test('Hacker News depth: the parent is the nearest earlier post one level up', (
     <table>${row('2', 0, 'a', 'Shannon 1948')}${row('3', 1, 'b', 'Agreed')}${row('4', 2, 'c', 'Also 1949')}${row('5', 1, 'd', 'Turing')}${row('6', 0, 'e', 'Dijkstra')}</table>`;
   const { profile, posts } = extract(html, 'https://news.ycombinator.com/item?id=1');
   assert.equal(profile.engine, 'hackernews');
-  assert.deepEqual(plain(posts.map((p) => [p.id, p.parentId])), [['1', null], ['2', null], ['3', '2'], ['4', '3'], ['5', '2'], ['6', null]]);
+  assert.deepEqual(plain(posts.map((p) => [p.id, p.parentId])), [['1', null], ['2', '1'], ['3', '2'], ['4', '3'], ['5', '2'], ['6', '1']]);
 });
 
 test('phpBB 2 table rows: post.closest lifts each match to its row, read once', () => {
