@@ -77,9 +77,11 @@ def _simple_selector(element):
 
 
 def _name_element(block, spec):
-    """The first element named like an author whose text is short enough to be a name."""
+    """The first element named like an author whose text is short enough to be a name and
+    that holds no other such element with text (the name, not the user box around it)."""
     for node in block.select(spec["name_like"]):
-        if 0 < len(element_inline_text(node)) <= spec["max_name_chars"]:
+        if 0 < len(element_inline_text(node)) <= spec["max_name_chars"] and not any(
+                element_inline_text(inner) for inner in node.select(spec["name_like"])):
             return node
     return None
 

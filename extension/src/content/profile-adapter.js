@@ -457,10 +457,13 @@
       chrome.add(node);
       for (const inner of node.querySelectorAll('*')) chrome.add(inner);
     }
+    // The first element named like an author whose text is short enough to be a name and
+    // that holds no other such element with text (the name, not the user box around it).
     const nameElement = (block) => {
       for (const node of block.querySelectorAll(spec.name_like)) {
         const length = charCount(inlineText(node, rules));
-        if (length > 0 && length <= spec.max_name_chars) return node;
+        const holdsName = Array.from(node.querySelectorAll(spec.name_like)).some((inner) => inlineText(inner, rules));
+        if (length > 0 && length <= spec.max_name_chars && !holdsName) return node;
       }
       return null;
     };

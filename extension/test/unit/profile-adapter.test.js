@@ -98,6 +98,18 @@ test('an unknown engine falls back to the generic guess, marked as guessed', () 
   assert.equal(posts[1].text, 'Yes, the 42 now leaves ten minutes earlier.', 'the guessed author is not part of the text');
 });
 
+test('a guessed page says which engine it nearly matched and why not', () => {
+  const html = readFileSync(fileURLToPath(new URL('../../../tests/batch/fixtures/generic_near_xenforo.html', import.meta.url)), 'utf8');
+  const { profile, posts } = extract(html, 'https://growyourown.example/threads/allotment-waiting-lists.808/');
+  assert.equal(profile.guessed, true);
+  assert.deepEqual(plain(profile.nearMiss), {
+    engine: 'xenforo2',
+    evidence: ['generator XenForo', 'url /threads/[^/]+\\.\\d+'],
+    why_not: 'its post selector (.message--post, .message--article) finds no post on this page',
+  });
+  assert.deepEqual(plain(posts.map((p) => p.author)), ['marrowman', 'beanpole', 'Moderator Ruth']);
+});
+
 test('a page without posts is not recognised', () => {
   const { profile } = extract('<main><h1>About us</h1><p>We grow things.</p></main>', 'https://example.org/about');
   assert.equal(profile, null);
