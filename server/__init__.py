@@ -11,7 +11,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, batch, errors, limits, metrics, openapi, perspective, requestlog, scoring, views
+from . import auth, batch, communities, errors, limits, metrics, openapi, perspective, requestlog, scoring, store, views
 from .config import DEFAULTS, ConfigError, finalize
 
 __all__ = ["ConfigError", "create_app"]
@@ -40,6 +40,8 @@ def create_app(test_config=None):
     limits.init_app(app)
     _init_cors(app)
     scoring.init_app(app)
+    store.init_app(app)  # only when MODLENS_FEEDBACK=on
+    communities.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(perspective.bp)
     app.register_blueprint(openapi.bp)

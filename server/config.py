@@ -58,6 +58,16 @@ DEFAULTS = {
     "METRICS_MULTIPROCESS": False,
     # A Scorer-like object to use instead of loading models.Scorer (tests).
     "SCORER": None,
+    # Moderators' verdicts (server/store.py, server/communities.py). Off: nothing a client
+    # sends is stored, and no database is opened or created.
+    "FEEDBACK": "off",
+    # Empty: a SQLite file in the instance folder (one server). Several servers share one
+    # PostgreSQL: postgresql://user:password@host/modlens.
+    "DATABASE_URL": "",
+    # A verdict keeps the post's text (and its parent's and the thread title) only when the
+    # operator says so, and then only for this many days (`flask feedback purge`).
+    "FEEDBACK_KEEP_TEXT": False,
+    "FEEDBACK_RETENTION_DAYS": 30,
 }
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
@@ -81,7 +91,10 @@ def finalize(config):
         )
     config["CORS_ORIGINS"] = _as_list(config["CORS_ORIGINS"], "CORS_ORIGINS")
     config["THRESHOLDS"] = _thresholds(config["THRESHOLDS"])
-    for name in ("MAX_TEXT_BYTES", "MAX_POSTS", "MAX_QUOTES", "MAX_CONTEXT_ENTRIES", "TRUSTED_PROXIES"):
+    config["FEEDBACK"] = _switch(config["FEEDBACK"], "FEEDBACK")
+    config["FEEDBACK_KEEP_TEXT"] = _switch(config["FEEDBACK_KEEP_TEXT"], "FEEDBACK_KEEP_TEXT")
+    config["DATABASE_URL"] = _database_url(config["DATABASE_URL"])
+    for name in ("MAX_TEXT_BYTES", "MAX_POSTS", "MAX_QUOTES", "MAX_CONTEXT_ENTRIES", "TRUSTED_PROXIES", "FEEDBACK_RETENTION_DAYS"):
         value = config[name]
         if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "TRUSTED_PROXIES" else 1):
             raise ConfigError(f"MODLENS_{name} must be a positive whole number, not {value!r}")
@@ -102,6 +115,37 @@ def _as_list(value, name):
     if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(v, str) for v in value):
         return [v.strip() for v in value if v.strip()]
     raise ConfigError(f"MODLENS_{name} must be a comma-separated string or a list of strings")
+
+
+_SWITCH_VALUES = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False, "": False}
+
+
+def _switch(value, name):
+    # from_prefixed_env turns `true` into True and `1` into 1; `on` stays a string.
+    if isinstance(value, bool):
+        return value
+    key = str(value).strip().lower()
+    if key not in _SWITCH_VALUES:
+        raise ConfigError(f"MODLENS_{name} must be on or off (true/false), not {value!r}")
+    return _SWITCH_VALUES[key]
+
+
+def _database_url(value):
+    """The SQLAlchemy URL of the verdict store, or "" for the SQLite file in the instance folder.
+
+    PostgreSQL URLs are given the psycopg (version 3) driver, the one requirements.txt
+    installs; SQLAlchemy would otherwise look for psycopg2. `postgres://` (Heroku's
+    spelling) is accepted too.
+    """
+    if not isinstance(value, str):
+        raise ConfigError("MODLENS_DATABASE_URL must be a database URL such as postgresql://user:password@host/modlens")
+    url = value.strip()
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            url = "postgresql+psycopg://" + url[len(plain):]
+    if url and not url.startswith(("postgresql+", "sqlite:")):
+        raise ConfigError("MODLENS_DATABASE_URL must name PostgreSQL (postgresql://...) or SQLite (sqlite:///path)")
+    return url
 
 
 def _thresholds(value):

@@ -34,7 +34,7 @@ class Metrics:
             ["route"], registry=self.registry,
         )
         self.suggestions = Counter(
-            "modlens_suggestions_received", "Perspective suggestscore calls received (and discarded).",
+            "modlens_suggestions_received", "Perspective suggestscore calls received (stored as verdicts only with feedback on).",
             registry=self.registry,
         )
 

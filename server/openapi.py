@@ -12,7 +12,9 @@ from models import ATTRIBUTES
 from models.language import STATUSES
 
 from .auth import public
+from .communities import COMMUNITY_PATTERN, SOURCES
 from .perspective import ATTRIBUTES as PERSPECTIVE_ATTRIBUTES
+from .perspective import CORAL_DECISIONS
 from .validation import SPAN_OFFSETS
 
 LANGUAGE_FIELDS = ("status", "language", "language_confidence", "language_uncertain", "mixed", "unscored_parts")
@@ -43,7 +45,7 @@ def _json(schema, description):
 
 
 def _errors(*codes):
-    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 413: "TooLarge",
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 413: "TooLarge",
              415: "NotJson", 429: "TooManyRequests", 503: "Unavailable"}
     return {str(code): _resp(names[code]) for code in codes}
 
@@ -71,6 +73,9 @@ def document(config):
     }
     text_entry_type = {"type": ["string", "null"], "enum": ["PLAIN_TEXT", None]}
     language_code = {"type": "string", "pattern": "^[a-z]{2}$", "description": "ISO 639-1."}
+    community = {"type": "string", "minLength": 1, "maxLength": 256, "pattern": COMMUNITY_PATTERN,
+                 "description": "A community (one forum, or a section of one): printable text without spaces, at "
+                                "most 256 bytes of UTF-8."}
     language_properties = {
         "status": {"type": "string", "enum": list(STATUSES),
                    "description": "scored, or language_not_supported: the text is in a language the model does not "
@@ -159,6 +164,9 @@ def document(config):
                                "description": "Default: all."},
                 "span_offsets": {"type": "string", "enum": list(SPAN_OFFSETS),
                                  "description": "codepoint (default; Python string indexes) or utf16 (JavaScript's)."},
+                "community": {**_nullable(community),
+                              "description": "Score with this community's calibration (fitted from its moderators' "
+                                             "verdicts); one without any scores exactly as the global model."},
             },
         },
         "Span": {
@@ -205,9 +213,11 @@ def document(config):
         },
         "ScoreResponse": {
             "type": "object",
-            "required": ["model", "posts"],
-            "properties": {"model": _ref("Model"), "posts": {"type": "array", "items": _ref("PostScores")}},
+            "required": ["model", "calibration", "posts"],
+            "properties": {"model": _ref("Model"), "calibration": _ref("CalibrationUsed"),
+                           "posts": {"type": "array", "items": _ref("PostScores")}},
         },
+        **community_schemas(config, community, probability, text, nonblank),
         "Attributes": {
             "type": "object",
             "required": ["attributes"],
@@ -258,7 +268,7 @@ def document(config):
                                              "LANGUAGE_NOT_SUPPORTED_BY_ATTRIBUTE."},
                 "clientToken": _nullable(token),
                 "sessionId": _nullable(token),
-                "communityId": _nullable(token),
+                "communityId": {**_nullable(community), "description": "Score with this community's calibration."},
             },
         },
         "AttributeScore": {
@@ -275,7 +285,7 @@ def document(config):
         },
         "AnalyzeResponse": {
             "type": "object",
-            "required": ["attributeScores", "languages", "model"],
+            "required": ["attributeScores", "languages", "model", "calibration"],
             "properties": {
                 "attributeScores": {"type": "object", "propertyNames": perspective_name,
                                     "additionalProperties": _ref("AttributeScore")},
@@ -285,6 +295,7 @@ def document(config):
                 "detectedLanguages": {"type": "array", "items": language_code},
                 "clientToken": {"type": "string"},
                 "model": _ref("Model"),
+                "calibration": _ref("CalibrationUsed"),
             },
         },
         "SuggestRequest": {
@@ -294,7 +305,10 @@ def document(config):
                 "comment": _ref("Comment"),
                 "context": _ref("Context"),
                 "attributeScores": {
-                    "type": "object", "minProperties": 1, "propertyNames": perspective_name,
+                    "type": "object", "minProperties": 1,
+                    "propertyNames": {"anyOf": [perspective_name, {"enum": list(CORAL_DECISIONS)}]},
+                    "description": "Perspective attribute names, or Coral Talk's moderation decisions (DELETED is "
+                                   "stored as toxicity 1, APPROVED and HIGHLIGHTED as toxicity 0).",
                     "additionalProperties": {
                         "type": "object", "required": ["summaryScore"],
                         "properties": {"summaryScore": {
@@ -304,7 +318,9 @@ def document(config):
                 "languages": {"type": ["array", "null"], "items": {"type": "string"}},
                 "clientToken": _nullable(token),
                 "sessionId": _nullable(token),
-                "communityId": _nullable(token),
+                "communityId": {**_nullable(community),
+                                "description": "With feedback on (MODLENS_FEEDBACK=on), the suggestion is stored as a "
+                                               "verdict of this community; without a community it is dropped."},
             },
         },
         "SuggestResponse": {"type": "object", "properties": {"clientToken": {"type": "string"}}},
@@ -320,8 +336,10 @@ def document(config):
         "TooManyRequests": {**_json(error, "Over the per-key rate limit."),
                             "headers": {"Retry-After": {"required": True, "schema": {"type": "string"},
                                                         "description": "Seconds to wait."}}},
-        "Unavailable": {**_json(error, "The model is loading or failed to load."),
+        "Unavailable": {**_json(error, "The model is loading or failed to load, or the verdict store cannot be "
+                                       "reached (nothing was written)."),
                         "headers": {"Retry-After": {"schema": {"type": "string"}}}},
+        "NotFound": _json(error, "The community has no verdicts."),
     }
     secured = [{"bearer": []}, {"apiKeyHeader": []}]
     perspective_security = [*secured, {"apiKeyQuery": []}]
@@ -344,13 +362,15 @@ def document(config):
                           **scoring_errors},
         }},
         "/v1alpha1/comments:suggestscore": {"post": {
-            "summary": "Perspective API comments:suggestscore (accepted, not stored).",
+            "summary": "Perspective API comments:suggestscore: stored as a verdict when feedback is on and a "
+                       "communityId is given, else accepted and dropped.",
             "operationId": "perspectiveSuggestScore",
             "security": perspective_security,
             "requestBody": _json_body("SuggestRequest"),
             "responses": {"200": _json(_ref("SuggestResponse"), "The clientToken, echoed."),
-                          **_errors(400, 401, 403, 413, 415, 429)},
+                          **_errors(400, 401, 403, 413, 415, 429, 503)},
         }},
+        **community_paths(secured),
         "/v1/attributes": {"get": {
             "summary": "The attributes scored, what each means, and this server's flag thresholds.",
             "operationId": "listAttributes",
@@ -428,4 +448,173 @@ def document(config):
             },
         },
         "security": secured,
+    }
+
+
+def community_schemas(config, community, probability, text, nonblank):
+    """Schemas of the verdict routes (server/communities.py)."""
+    attribute = {"type": "string", "enum": list(ATTRIBUTES)}
+    count = {"type": "integer", "minimum": 0}
+    ratio = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+    measures = {
+        "type": "object",
+        "required": ["threshold", "precision", "recall", "f1", "roc_auc", "log_loss"],
+        "properties": {"threshold": probability, "precision": ratio, "recall": ratio, "f1": probability,
+                       "roc_auc": ratio, "log_loss": {"type": "number", "minimum": 0}},
+    }
+    return {
+        "CalibrationUsed": {
+            "type": "object",
+            "required": ["community", "version", "verdicts", "state", "adapted"],
+            "description": "The calibration a response was scored with. version 0 is the global model's.",
+            "properties": {
+                "community": {"type": ["string", "null"]},
+                "version": count,
+                "verdicts": {**count, "description": "Verdicts the calibration in force was fitted on."},
+                "state": {"type": "string", "enum": ["global", "adapted", "stale", "unavailable"],
+                          "description": "global: no community calibration applies (reason says why); adapted: "
+                                         "the community's; stale: fitted for another model version, so the global "
+                                         "one was used; unavailable: the verdict store could not be reached."},
+                "adapted": {"type": "object", "propertyNames": {"enum": list(ATTRIBUTES)},
+                            "additionalProperties": {
+                                "type": "object", "required": ["threshold", "refit"],
+                                "properties": {"threshold": {**probability, "type": ["number", "null"]},
+                                               "refit": {"type": "boolean"}}},
+                            "description": "The attributes whose threshold or score is the community's."},
+                "reason": {"type": "string"},
+            },
+        },
+        "Verdict": {
+            "type": "object",
+            "required": ["post", "attribute", "value"],
+            "properties": {
+                "post": {"type": "object", "required": ["text"], "properties": {
+                    "id": {"type": ["string", "null"], "maxLength": 256,
+                           "description": "The client's id of the post; checked, never stored."},
+                    "text": nonblank,
+                    "parent_text": {**_nullable(text), "description": "The post it answers, read as its context."},
+                }},
+                "thread": {"type": ["object", "null"], "properties": {"title": _nullable(text)}},
+                "attribute": attribute,
+                "value": {"type": "integer", "enum": [0, 1], "description": "1: the attribute applies; 0: it does not."},
+                "moderator": {"type": ["string", "null"], "minLength": 1, "maxLength": 256, "pattern": r"\S",
+                              "description": "Stored only as a keyed hash."},
+            },
+        },
+        "FeedbackRequest": {
+            "type": "object",
+            "required": ["community", "verdicts"],
+            "properties": {
+                "community": community,
+                "verdicts": {"type": "array", "minItems": 1, "maxItems": config["MAX_POSTS"], "items": _ref("Verdict")},
+                "source": {"type": "string", "enum": [s for s in SOURCES if s != "perspective"],
+                           "description": "Who sends the verdicts (default api)."},
+            },
+        },
+        "FeedbackResponse": {
+            "type": "object", "required": ["stored", "community"],
+            "properties": {"stored": count, "community": {"type": "string"}},
+        },
+        "AttributeState": {
+            "type": "object",
+            "required": ["verdicts", "positives", "precision", "recall", "threshold", "threshold_source", "refit",
+                         "suggested_threshold"],
+            "properties": {
+                "verdicts": count, "positives": count,
+                "precision": {**ratio, "description": "Of today's flags on judged posts, the share moderators agreed with."},
+                "recall": {**ratio, "description": "Of the judged posts moderators said yes to, the share flagged today."},
+                "threshold": probability,
+                "threshold_source": {"type": "string", "enum": ["global", "community"]},
+                "refit": {"type": "boolean"},
+                "suggested_threshold": {**probability, "type": ["number", "null"],
+                                        "description": "The threshold with the best F1 on the verdicts."},
+                "would_flip": {"type": "object", "required": ["verdicts", "now_agree", "now_disagree"],
+                               "properties": {"verdicts": count, "now_agree": count, "now_disagree": count},
+                               "description": "Past verdicts whose flag the suggested threshold would change."},
+                "needs": {"type": "string"},
+            },
+        },
+        "AuditEntry": {
+            "type": "object", "required": ["at", "action", "actor", "detail"],
+            "properties": {"at": {"type": "string", "format": "date-time"}, "action": {"type": "string"},
+                           "actor": {"type": "string"}, "detail": {"type": "object"}},
+        },
+        "CommunityState": {
+            "type": "object",
+            "required": ["community", "calibration", "verdicts", "stale_verdicts", "attributes", "audit"],
+            "properties": {
+                "community": {"type": "string"},
+                "calibration": _ref("CalibrationUsed"),
+                "verdicts": count,
+                "stale_verdicts": {**count, "description": "Judged under another model version; left out below."},
+                "attributes": {"type": "object", "propertyNames": {"enum": list(ATTRIBUTES)},
+                               "additionalProperties": _ref("AttributeState")},
+                "audit": {"type": "array", "items": _ref("AuditEntry")},
+            },
+        },
+        "AdaptRequest": {
+            "type": ["object", "null"],
+            "properties": {
+                "attributes": {"type": ["array", "null"], "items": attribute,
+                               "description": "Default: every attribute with verdicts."},
+                "moderator": {"type": ["string", "null"], "minLength": 1, "maxLength": 256, "pattern": r"\S",
+                              "description": "Who applies it, for the audit log (hashed)."},
+            },
+        },
+        "AdaptReport": {
+            "type": "object",
+            "required": ["verdicts", "positives", "before", "after", "applied", "reasons"],
+            "properties": {
+                "verdicts": count, "positives": count,
+                "before": {**measures, "description": "The global model on these verdicts."},
+                "after": {**measures, "description": "The community's calibration, measured by cross-validation."},
+                "applied": {"type": "object", "required": ["refit", "threshold"],
+                            "properties": {"refit": {"type": "boolean"}, "threshold": {"type": "boolean"}}},
+                "reasons": {"type": "object", "additionalProperties": {"type": "string"}},
+            },
+        },
+        "AdaptResponse": {
+            "type": "object",
+            "required": ["community", "calibration", "attributes"],
+            "properties": {
+                "community": {"type": "string"},
+                "calibration": _ref("CalibrationUsed"),
+                "attributes": {"type": "object", "propertyNames": {"enum": list(ATTRIBUTES)},
+                               "additionalProperties": _ref("AdaptReport")},
+                "stale_verdicts": {"type": "object"},
+            },
+        },
+    }
+
+
+def community_paths(secured):
+    """The verdict routes; each answers 403 while feedback is off (MODLENS_FEEDBACK)."""
+    parameter = [{"name": "community", "in": "path", "required": True,
+                  "schema": {"type": "string", "minLength": 1, "maxLength": 256, "pattern": COMMUNITY_PATTERN}}]
+    return {
+        "/v1/feedback": {"post": {
+            "summary": "Store moderators' verdicts on posts, for their community's calibration.",
+            "operationId": "storeFeedback",
+            "security": secured,
+            "requestBody": _json_body("FeedbackRequest"),
+            "responses": {"200": _json(_ref("FeedbackResponse"), "How many verdicts were stored."),
+                          **_errors(400, 401, 403, 413, 415, 429, 503)},
+        }},
+        "/v1/communities/{community}": {"get": {
+            "summary": "A community's verdicts: today's precision and recall, suggested thresholds, its calibration.",
+            "operationId": "communityState",
+            "security": secured,
+            "parameters": parameter,
+            "responses": {"200": _json(_ref("CommunityState"), "Per attribute, and the audit log."),
+                          **_errors(400, 401, 403, 404, 503)},
+        }},
+        "/v1/communities/{community}/adapt": {"post": {
+            "summary": "Fit the community's calibration from its verdicts; apply what measures better.",
+            "operationId": "adaptCommunity",
+            "security": secured,
+            "parameters": parameter,
+            "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("AdaptRequest")}}},
+            "responses": {"200": _json(_ref("AdaptResponse"), "Before and after, per attribute."),
+                          **_errors(400, 401, 403, 404, 413, 415, 503)},
+        }},
     }

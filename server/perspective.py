@@ -23,17 +23,27 @@ its shape and error types. Where we differ, on purpose:
   English. A comment with English and other sentences is scored on its English ones.
   `languages` (and `detectedLanguages`) in the response are what was detected, the
   comment's main language first; a comment too short to tell is scored as English.
-- Nothing is stored, whatever `doNotStore` says; suggestscore is accepted and dropped.
+- `communityId` scores with that community's calibration (server/communities.py), and the
+  response names the calibration used (`calibration`). A comment sent to analyze is never
+  stored, whatever `doNotStore` says. suggestscore stores a moderator's verdict when the
+  operator turned feedback on (`MODLENS_FEEDBACK=on`), and otherwise drops it. Coral Talk
+  sends its moderators' decisions as `attributeScores: {"APPROVED" | "DELETED" |
+  "HIGHLIGHTED": {"summaryScore": {"value": 1}}}` with a JSON note of comment ids as its
+  only context entry: a deletion is stored as toxicity 1, an approval or highlight as
+  toxicity 0, and the note is not read as the comment's parent. An attribute named as
+  Perspective names it (TOXICITY...) is stored with value 1 from a summaryScore of 0.5 up.
 - A comment over the size limit is 413 (Google said 400), still with COMMENT_TOO_LONG.
 """
 
+import json
 import re
 
 from flask import Blueprint, current_app
 
+from models import ATTRIBUTES as models_attributes
 from models import language
 
-from . import scoring
+from . import communities, scoring, store
 from .auth import query_key
 from .errors import APIError
 from .limits import rate_limited
@@ -72,6 +82,8 @@ def analyze():
     _boolean(body, "doNotStore")
     _check_languages(body.get("languages"), requested)
     token = _optional_strings(body)
+    community = body.get("communityId")
+    calibration = communities.calibration_for(None if community is None else communities.check_community(community, "communityId"))
     found = language.identify(text)
     if not found.scored:
         raise APIError(
@@ -80,12 +92,14 @@ def analyze():
         )
 
     scorer = scoring.get_scorer()
-    names = _needed([name for _, name, _ in requested])
+    # A community's re-fitted head reads every attribute's global score.
+    names = list(models_attributes) if calibration.refits else _needed([name for _, name, _ in requested])
     # Threshold 0 flags every requested attribute, so the scorer returns the words that
     # drove each score as spans with their own scores: Perspective's spanScores. The
     # comment is read with any sentences in another language blanked (same offsets).
     result = scorer.score_thread(_thread(language.english_text(text, found), body.get("context")), attributes=names,
                                  thresholds={n: 0.0 for n in names})[-1]
+    communities.apply_refits(calibration, [result], [text])
     count_posts(1)
     detected = list(dict.fromkeys([found.language, *(lang for *_, lang in found.other_sentences), *(["en"] if found.mixed else [])]))
     response = {"attributeScores": attribute_scores(requested, result, text, spans_wanted),
@@ -93,6 +107,7 @@ def analyze():
     if token is not None:
         response["clientToken"] = token
     response["model"] = scoring.model_info(scorer)
+    response["calibration"] = calibration.info()
     return response
 
 
@@ -101,22 +116,47 @@ def analyze():
 @rate_limited
 def suggestscore():
     body = read_json_object()
-    _comment_text(body)
+    text = _comment_text(body)
     scores = obj(body.get("attributeScores"), "attributeScores")
     if not scores:
         raise APIError("attributeScores must name at least one attribute", error_type="NO_REQUESTED_ATTRIBUTES")
+    verdicts = {}
     for key, value in scores.items():
-        _attribute_name(key, "attributeScores")
         summary = obj(obj(value, f"attributeScores.{key}").get("summaryScore"), f"attributeScores.{key}.summaryScore")
-        _probability(summary.get("value"), f"attributeScores.{key}.summaryScore.value", required=True)
+        score = _probability(summary.get("value"), f"attributeScores.{key}.summaryScore.value", required=True)
+        if key in CORAL_DECISIONS:
+            verdicts["toxicity"] = CORAL_DECISIONS[key]
+        elif (name := _attribute_name(key, "attributeScores")) != SEVERE_TOXICITY:
+            verdicts[name] = int(score >= 0.5)  # SEVERE_TOXICITY is derived, not a head to learn
+    parent = None
     if body.get("context") is not None:
-        _context_texts(body.get("context"))
+        entries = [t for t in _context_texts(body.get("context")) if not _is_coral_note(t)]
+        parent = entries[-1] if entries else None
     _check_languages(body.get("languages"), [])
     token = _optional_strings(body)
-    # A moderator's correction would be training data; nothing a client sends is kept,
-    # so it is counted and dropped.
+    community = body.get("communityId")
+    community = None if community is None else communities.check_community(community, "communityId")
     get_metrics().suggestions.inc()
+    if store.enabled() and community is not None and verdicts:
+        judged = [{"field": "suggestion", "text": text, "parent_text": parent, "title": None, "attribute": a,
+                   "value": v, "moderator": None} for a, v in verdicts.items()]
+        communities.store_verdicts(community, judged, "perspective")
+    # Otherwise (feedback off, or no community named) the suggestion is counted and dropped.
     return {"clientToken": token} if token is not None else {}
+
+
+# Coral Talk's moderation decisions, sent as suggestscore's attribute names: a comment
+# deleted (rejected) by a moderator is taken as toxic, one approved or highlighted as not.
+CORAL_DECISIONS = {"DELETED": 1, "APPROVED": 0, "HIGHLIGHTED": 0}
+
+
+def _is_coral_note(text):
+    # Coral's one context entry is a JSON note of the comment's ids and URL, not a post.
+    try:
+        note = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(note, dict) and "Coral_comment_id" in note
 
 
 def attribute_scores(requested, result, text, spans_wanted):

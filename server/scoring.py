@@ -6,9 +6,10 @@ answers /healthz at once and /readyz says 503 until the weights are in (flaskr `
 `SCORER`; it is used as it is. Loading never happens in gunicorn's master process: the
 app is created in each worker (no preload_app), since torch hangs in forked children.
 
-The loaded scorer runs at `PRECISION` (MODLENS_PRECISION: auto, fp32, bf16 or int8;
-see models/quantize.py) behind an LRU cache of `CACHE_SIZE` requests (MODLENS_CACHE_SIZE;
-0 turns it off; models/cache.py), and scores one request at a time per worker.
+The loaded scorer runs on `RUNTIME` (MODLENS_RUNTIME: auto, torch or onnx) at `PRECISION`
+(MODLENS_PRECISION: auto, fp32, bf16 or int8; models/runtime.py says what auto picks)
+behind an LRU cache of `CACHE_SIZE` requests (MODLENS_CACHE_SIZE; 0 turns it off;
+models/cache.py), and scores one request at a time per worker.
 """
 
 import logging
@@ -46,7 +47,8 @@ class ModelSlot:
 
 # Read here rather than in server/config.py so the speed settings stay beside the code
 # they tune; create_app still loads them from MODLENS_* like every other setting.
-# bf16 where the CPU multiplies it in hardware, else fp32 (models/quantize.py).
+# The fastest runtime and precision that keep quality on this CPU (models/runtime.py).
+DEFAULT_RUNTIME = "auto"
 DEFAULT_PRECISION = "auto"
 DEFAULT_CACHE_SIZE = 512  # whole requests; a 30-post page's scores take about 20 KB: 10 MB in all
 
@@ -57,40 +59,43 @@ def init_app(app):
     if app.config["SCORER"] is not None:
         slot.fill(app.config["SCORER"])
         return
-    precision, cache_size = _speed_settings(app.config)
-    thread = threading.Thread(target=_load, args=(slot, precision, cache_size), name="modlens-model-load", daemon=True)
+    precision, cache_size, runtime = _speed_settings(app.config)
+    thread = threading.Thread(target=_load, args=(slot, precision, cache_size, runtime), name="modlens-model-load", daemon=True)
     thread.start()
 
 
 def _speed_settings(config):
-    from models.quantize import PRECISIONS
+    from models.runtime import check
 
     from .config import ConfigError
 
     precision = str(config.get("PRECISION", DEFAULT_PRECISION)).lower()
-    if precision not in (*PRECISIONS, "auto"):
-        raise ConfigError(f"MODLENS_PRECISION must be auto or one of {', '.join(PRECISIONS)}, not {precision!r}")
+    runtime = str(config.get("RUNTIME", DEFAULT_RUNTIME)).lower()
+    try:
+        check(runtime, precision)
+    except ValueError as error:
+        raise ConfigError(f"MODLENS_RUNTIME / MODLENS_PRECISION: {error}") from None
     cache_size = config.get("CACHE_SIZE", DEFAULT_CACHE_SIZE)
     if not isinstance(cache_size, int) or isinstance(cache_size, bool) or cache_size < 0:
         raise ConfigError(f"MODLENS_CACHE_SIZE must be a whole number, 0 for no cache, not {cache_size!r}")
-    return precision, cache_size
+    return precision, cache_size, runtime
 
 
-def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE):
+def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE, runtime=DEFAULT_RUNTIME):
     try:
         from models import Scorer, language
         from models.cache import CachedScorer
 
         language.load()  # small (0.7 s); loaded here so that no request waits for it
         _limit_arenas()
-        scorer = OneAtATime(Scorer.load(precision=precision))
+        scorer = OneAtATime(Scorer.load(precision=precision, runtime=runtime))
         if cache_size:
             scorer = CachedScorer(scorer, cache_size)
     except Exception as error:  # noqa: BLE001 - any failure is reported by /readyz, not lost
         log.exception("the model failed to load")
         slot.fail(f"{type(error).__name__}: {error}")
         return
-    log.info("model loaded: %s, %s, cache of %d requests", model_info(scorer), scorer.model_info.get("precision"), cache_size)
+    log.info("model loaded: %s (%s), cache of %d requests", model_info(scorer), getattr(scorer, "runtime_reason", ""), cache_size)
     slot.fill(scorer)
 
 
@@ -114,6 +119,10 @@ class OneAtATime:
 
     def score_texts(self, *args, **kwargs):
         return self._in_turn(self.scorer.score_texts, *args, **kwargs)
+
+    def embed(self, *args, **kwargs):
+        # A community's re-fitted scores and its stored verdicts read the sentence embedding.
+        return self._in_turn(self.scorer.embed, *args, **kwargs)
 
     def _in_turn(self, method, *args, **kwargs):
         with self._lock:

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app
 
 from models import ATTRIBUTES, DESCRIPTIONS
 
-from . import scoring, validation
+from . import communities, scoring, validation
 from .auth import public
 from .errors import APIError
 from .limits import rate_limited
@@ -43,12 +43,18 @@ def attributes():
 @bp.post("/v1/score")
 @rate_limited
 def score():
-    thread, names, unit = validation.score_request(validation.read_json_object())
-    posts = scoring.score_thread(thread, names, current_app.config["THRESHOLDS"])
+    body = validation.read_json_object()
+    thread, names, unit = validation.score_request(body)
+    community = body.get("community")
+    community = None if community is None else communities.check_community(community, "community")
+    # A community with no applied calibration, and any request without one, is scored
+    # with the global thresholds: exactly as the global model.
+    calibration = communities.calibration_for(community)
+    posts = communities.score_thread(thread, names, calibration)
     if unit == "utf16":
         _spans_to_utf16(posts, thread)
     count_posts(len(posts))
-    return {"model": scoring.model_info(scoring.get_scorer()), "posts": posts}
+    return {"model": scoring.model_info(scoring.get_scorer()), "calibration": calibration.info(), "posts": posts}
 
 
 def _spans_to_utf16(posts, thread):

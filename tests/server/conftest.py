@@ -5,6 +5,8 @@ validation, auth, limits and error shapes run in milliseconds; every happy path 
 tested with the real model (`real_app`/`real_client`, on the root `scorer` fixture).
 """
 
+import itertools
+
 import pytest
 from service_helpers import FakeScorer
 
@@ -54,3 +56,69 @@ def real_app(scorer):
 @pytest.fixture
 def real_client(real_app):
     return real_app.test_client()
+
+
+# --- the verdict store (server/store.py), on SQLite and on a real PostgreSQL server ------
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private PostgreSQL server for the session; skipped where it cannot start, except in CI."""
+    import os
+
+    from postgres_server import PostgresServer, PostgresUnavailable
+
+    try:
+        server = PostgresServer().start()
+    except PostgresUnavailable as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must test the verdict store on PostgreSQL, and it could not start: {error}")
+        pytest.skip(f"PostgreSQL could not be started here ({error}); scripts/test installs it")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """A fresh, empty database: a SQLite file, then a new database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'verdicts.sqlite3'}"
+    server = request.getfixturevalue("postgres")
+    return server.create_database(f"modlens_{next(_DATABASE_NUMBERS)}")
+
+
+_DATABASE_NUMBERS = itertools.count(1)
+
+
+@pytest.fixture
+def make_feedback_app(make_app, database_url):
+    """create_app with feedback on and the store migrated to the newest schema."""
+    from flask_migrate import upgrade
+
+    from server.store import MIGRATIONS
+
+    made = []
+
+    def make(**config):
+        app = make_app(FEEDBACK="on", DATABASE_URL=database_url, **config)
+        with app.app_context():
+            upgrade(directory=str(MIGRATIONS))
+        made.append(app)
+        return app
+
+    yield make
+    from server.store import db
+
+    for app in made:  # close the pools: a PostgreSQL server takes 100 connections at most
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def feedback_app(make_feedback_app):
+    return make_feedback_app()
+
+
+@pytest.fixture
+def feedback_client(feedback_app):
+    return feedback_app.test_client()

@@ -26,7 +26,7 @@ def test_response_shape(client):
     response = client.post(ANALYZE, json=body)
     assert response.status_code == 200
     data = response.get_json()
-    assert set(data) == {"attributeScores", "languages", "detectedLanguages", "clientToken", "model"}
+    assert set(data) == {"attributeScores", "languages", "detectedLanguages", "clientToken", "model", "calibration"}
     assert data["languages"] == data["detectedLanguages"] == ["en"] and data["clientToken"] == "abc"
     assert data["model"]["name"] == "fake-scorer"
     assert set(data["attributeScores"]) == {"TOXICITY", "INSULT"}
