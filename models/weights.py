@@ -15,8 +15,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
-from safetensors.torch import load_file, save_file
 
 from .heads import HEAD_ATTRIBUTES
 
@@ -39,6 +37,9 @@ def sha256_of(*paths: Path) -> str:
 def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b, base_calibration, offtopic, meta, heads_extra=None, config_extra=None) -> None:
     """heads_extra: further fp32 tensors by name (the context and token-level heads);
     config_extra: further config entries (span_attributes, span_thresholds)."""
+    import torch
+    from safetensors.torch import save_file
+
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in encoder.tuned_state_dict().items()}
@@ -73,11 +74,15 @@ def _version() -> str:
 
 
 def load_weights(folder: Path) -> tuple[dict, dict, str]:
-    """(tensors as fp32, config, sha256 of the safetensors file followed by config.json)."""
+    """(tensors as fp32 numpy arrays, config, sha256 of the safetensors file followed by config.json).
+
+    Read as numpy, not torch: a worker serving with ONNX Runtime never imports torch."""
+    from safetensors.numpy import load_file
+
     folder = Path(folder)
     path = folder / WEIGHTS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no trained weights at {path}: run `python -m models.train --data ../shared/data`")
-    tensors = {k: v.float() for k, v in load_file(str(path)).items()}
+    tensors = {k: v.astype(np.float32) for k, v in load_file(str(path)).items()}
     config = json.loads((folder / CONFIG_FILE).read_text())
     return tensors, config, sha256_of(path, folder / CONFIG_FILE)

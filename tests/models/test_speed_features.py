@@ -254,7 +254,7 @@ def test_service_loads_a_cached_serialised_scorer(monkeypatch):
     from models import Scorer
     from server import scoring
 
-    monkeypatch.setattr(Scorer, "load", classmethod(lambda cls, precision="fp32": CountingScorer(version=precision)))
+    monkeypatch.setattr(Scorer, "load", classmethod(lambda cls, precision="fp32", runtime="torch": CountingScorer(version=precision)))
     slot = scoring.ModelSlot()
     scoring._load(slot, "bf16", 8)
     assert slot.ready
@@ -268,7 +268,8 @@ def test_service_loads_a_cached_serialised_scorer(monkeypatch):
     assert isinstance(slot.scorer, scoring.OneAtATime)
 
 
-@pytest.mark.parametrize("config", [{"PRECISION": "fp16"}, {"CACHE_SIZE": -1}, {"CACHE_SIZE": "many"}])
+@pytest.mark.parametrize("config", [{"PRECISION": "fp16"}, {"RUNTIME": "tensorrt"}, {"RUNTIME": "onnx", "PRECISION": "bf16"},
+                                    {"CACHE_SIZE": -1}, {"CACHE_SIZE": "many"}])
 def test_service_refuses_bad_speed_settings(config):
     from server import ConfigError
     from server.scoring import _speed_settings

@@ -1,0 +1,126 @@
+"""Which runtime and precision run the encoder: chosen once at start, named in `model_info`.
+
+    runtime, precision, why = choose("auto", "auto", sha256)
+
+Runtimes: "torch" (fp32, bf16 or int8: models/quantize.py) and "onnx" (fp32 or int8:
+models/onnx_encoder.py, exported by `python -m models.export_onnx`). "auto" takes the
+first of `RANKING` that
+- this CPU runs fast: bf16 only where it multiplies bf16 in hardware (AVX-512 BF16, AMX),
+  int8 only where it has VNNI (without it, int8 products take slower instruction paths
+  and ONNX Runtime's can saturate);
+- keeps quality: an fp32 runtime always does (the ONNX export refuses to finish unless
+  its token states match torch's, models/export_onnx.py); bf16 and int8 only where
+  `bench/quality.py --record` measured these very weights (by sha256) within 0.005
+  ROC-AUC of fp32 on every measure, as kept in `QUALITY_FILE`;
+- can run here: onnxruntime installed, for "onnx".
+A retrain therefore serves fp32 (ONNX Runtime) until its quality is measured again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+RUNTIMES = ("torch", "onnx")
+PRECISIONS = {"torch": ("fp32", "bf16", "int8"), "onnx": ("fp32", "int8")}
+# Fastest first, as measured on 2 cores of an AMD EPYC (Zen 4: AVX-512 BF16 and VNNI,
+# no AMX) for typical posts; bench/RESULTS.md, 2026-12-01. torch int8 comes last of the
+# reduced precisions: slower than bf16 and short of the quality bar on every weights so far.
+RANKING = (("onnx", "int8"), ("torch", "bf16"), ("onnx", "fp32"), ("torch", "fp32"), ("torch", "int8"))
+QUALITY_BAR = 0.005
+QUALITY_FILE = Path(__file__).resolve().parent / "runtime_quality.json"
+_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
+_VNNI_FLAGS = {"avx512_vnni", "avx_vnni", "amx_int8"}
+EXPORT_TIMEOUT_S = 600
+
+log = logging.getLogger("modlens.runtime")
+
+
+def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> set[str]:
+    try:
+        with open(cpuinfo) as f:
+            return set(next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), []))
+    except OSError:
+        return set()
+
+
+def measured_quality(sha256: str, path: Path = QUALITY_FILE) -> dict[str, float]:
+    """{"runtime-precision": largest |AUC - fp32 AUC|} measured on these weights, or {}."""
+    try:
+        records = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return dict(records.get(sha256, {}).get("worst_auc_difference", {}))
+
+
+def onnxruntime_installed() -> bool:
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def check(runtime: str, precision: str) -> None:
+    if runtime not in (*RUNTIMES, "auto"):
+        raise ValueError(f"runtime must be auto or one of {', '.join(RUNTIMES)}, not {runtime!r}")
+    allowed = {p for r in RUNTIMES for p in PRECISIONS[r]} if runtime == "auto" else set(PRECISIONS[runtime])
+    if precision != "auto" and precision not in allowed:
+        raise ValueError(f"precision must be auto or one of {', '.join(sorted(allowed))} for runtime {runtime}, not {precision!r}")
+
+
+def choose(runtime: str, precision: str, sha256: str, flags: set[str] | None = None,
+           quality: dict[str, float] | None = None, onnx: bool | None = None) -> tuple[str, str, str]:
+    """(runtime, precision, why): the fastest allowed choice that keeps quality here.
+
+    An explicit runtime and precision are taken as asked; "auto" in either picks from
+    `RANKING` among the choices that the other allows.
+    """
+    check(runtime, precision)
+    if runtime != "auto" and precision != "auto":
+        return runtime, precision, "as configured"
+    flags = cpu_flags() if flags is None else flags
+    quality = measured_quality(sha256) if quality is None else quality
+    onnx = onnxruntime_installed() if onnx is None else onnx
+    for r, p in RANKING:
+        if runtime not in ("auto", r) or precision not in ("auto", p):
+            continue
+        if r == "onnx" and not onnx:
+            continue
+        if p == "bf16" and not flags & _BF16_FLAGS:
+            continue
+        if p == "int8" and not flags & _VNNI_FLAGS:
+            continue
+        if p == "fp32":
+            return r, p, "the fastest fp32 choice here"
+        worst = quality.get(f"{r}-{p}")
+        if worst is not None and worst <= QUALITY_BAR:
+            return r, p, f"measured within {worst:.4f} ROC-AUC of fp32 on these weights"
+    return (runtime if runtime != "auto" else "torch"), "fp32", "no faster choice kept quality here"
+
+
+def ensure_export(weights_folder: Path, sha256: str, export: bool = True) -> str | None:
+    """None when `weights_folder/onnx/` is current (exporting it first if `export`); else why not.
+
+    The export runs in a child process: it needs torch and transformers, which a
+    worker serving with ONNX Runtime should never hold in its own memory.
+    """
+    from .onnx_encoder import export_status
+
+    problem = export_status(weights_folder, sha256)
+    if problem is None or not export:
+        return problem
+    log.info("%s: exporting it now (python -m models.export_onnx)", problem)
+    command = [sys.executable, "-m", "models.export_onnx", "--weights", str(weights_folder)]
+    try:
+        done = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True,
+                              timeout=EXPORT_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"{problem}; the export did not finish ({type(error).__name__})"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"{problem}; the export failed: {last}"
+    return export_status(weights_folder, sha256)
