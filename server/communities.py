@@ -25,6 +25,7 @@ import click
 import numpy as np
 from flask import Blueprint, current_app
 from flask.cli import AppGroup
+from werkzeug.routing import PathConverter
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import ATTRIBUTES
@@ -47,7 +48,15 @@ SOURCES = ("extension", "api", "perspective")
 _NO_FLAGS = {name: 2.0 for name in ATTRIBUTES}
 
 
+class CommunityConverter(PathConverter):
+    """A community id in a route: it may hold slashes (Coral's `Coral:https://host/`) and, so
+    that the view can refuse it by name, anything else, line breaks included."""
+
+    regex = "[^/](?:.|\n)*?"
+
+
 def init_app(app):
+    app.url_map.converters["community"] = CommunityConverter
     app.register_blueprint(bp)
     app.cli.add_command(feedback_cli)
 
@@ -80,8 +89,9 @@ class Calibration:
 
 
 def check_community(value, field_name):
-    community = string(value, field_name, max_bytes=256)
-    if not COMMUNITY_ID.match(community):
+    community = string(value, field_name)
+    # Too long an id is a malformed one (400), not too large a request (413).
+    if not COMMUNITY_ID.match(community) or len(community.encode("utf-8")) > 256:
         raise APIError(f"{field_name} must be 1 to 256 bytes of printable text without spaces")
     return community
 
@@ -347,7 +357,7 @@ def attribute_state(attribute, x, labels, calibration):
     return state
 
 
-@bp.get("/v1/communities/<path:community>")
+@bp.get("/v1/communities/<community:community>")
 def community_state(community):
     store.require()
     community = check_community(community, "community")
@@ -405,7 +415,7 @@ def _rescore_stale(rows, model):
     return len(stale)
 
 
-@bp.post("/v1/communities/<path:community>/adapt")
+@bp.post("/v1/communities/<community:community>/adapt")
 def adapt(community):
     store.require()
     community = check_community(community, "community")

@@ -49,3 +49,37 @@ CHECKS = [
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_document(case):
     case.call_and_validate(checks=CHECKS)
+
+
+# The same checks on the verdict routes with feedback on, against a migrated SQLite store, so
+# that generated verdicts are really stored and communities really adapted.
+def _feedback_app():
+    import tempfile
+    from pathlib import Path
+
+    from flask_migrate import upgrade
+
+    from server.store import MIGRATIONS
+
+    folder = Path(tempfile.mkdtemp(prefix="modlens-schemathesis-"))
+    feedback = create_app({
+        "TESTING": True, "SCORER": FakeScorer(), "RATELIMIT_ENABLED": False,
+        "ENV": "development", "API_KEYS": "", "API_KEY_HASHES": "", "CORS_ORIGINS": "", "TRUSTED_PROXIES": 0,
+        "MAX_POSTS": 5, "MAX_QUOTES": 3, "MAX_TEXT_BYTES": 400, "MAX_CONTEXT_ENTRIES": 3,
+        "FEEDBACK": "on", "FEEDBACK_KEEP_TEXT": True, "DATABASE_URL": f"sqlite:///{folder / 'verdicts.sqlite3'}",
+    })
+    with feedback.app_context():
+        upgrade(directory=str(MIGRATIONS))
+    return feedback
+
+
+feedback_schema = schemathesis.openapi.from_wsgi("/openapi.json", _feedback_app()).include(
+    path_regex="^/v1/(feedback|communities|score)|^/v1alpha1/")
+feedback_schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], deterministic=True)
+feedback_schema.config.checks.negative_data_rejection.expected_statuses = ["400", "401", "403", "413", "415", "422"]
+
+
+@feedback_schema.parametrize()
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_verdict_routes_conform_with_feedback_on(case):
+    case.call_and_validate(checks=CHECKS)
