@@ -7,8 +7,9 @@
 Measures, side by side and interleaved round by round (this machine is shared, so every
 figure is a median over rounds, and Modlens/peer ratios are medians of per-round ratios):
 1. throughput: posts/s of full scoring (all nine attributes, off_topic included, as
-   30-post threads) of short, typical and long posts (bench/inputs.py), for Modlens at
-   each precision and for the peer (bench/peer.py), in `--procs` processes of
+   30-post threads) of short, typical and long posts (bench/inputs.py), for Modlens on
+   each runtime and precision (torch-fp32, torch-bf16, onnx-fp32, onnx-int8: models/runtime.py)
+   and for the peer (bench/peer.py), in `--procs` processes of
    `--threads` torch threads scoring at once (by default one a core, one thread each, as
    gunicorn.conf.py runs workers); with the CPU seconds beside the wall seconds;
 2. HTTP: a 30-post thread of typical posts POSTed to /v1/score of gunicorn started with
@@ -16,7 +17,8 @@ figure is a median over rounds, and Modlens/peer ratios are medians of per-round
    thread title, so a cache miss doing the full work) and cached (the same request
    again), and each worker's resident memory (RSS) afterwards; the peer the same way
    (bench/peer_app.py, no cache);
-3. a profile (torch.profiler) of one typical thread: where the time goes.
+3. a profile of one typical thread for each variant: where the time goes (torch.profiler,
+   or ONNX Runtime's own profile by operator type).
 Nothing here asserts a time; RESULTS.md reads these figures against the targets.
 """
 
@@ -52,9 +54,17 @@ def machine() -> dict:
         pass
     import torch
 
+    import onnxruntime
+
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"cpu": cpu or platform.processor(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "torch": torch.__version__, "load_average_at_start": load}
+    flags = []
+    try:
+        flags = next(line.split(":", 1)[1].split() for line in open("/proc/cpuinfo") if line.startswith("flags"))
+    except (OSError, StopIteration):
+        pass
+    wanted = sorted(f for f in flags if f.startswith(("avx512", "amx", "avx_vnni")) or f in ("avx2", "fma"))
+    return {"cpu": cpu or platform.processor(), "flags": " ".join(wanted), "cores": os.cpu_count(), "python": platform.python_version(),
+            "torch": torch.__version__, "onnxruntime": onnxruntime.__version__, "load_average_at_start": load}
 
 
 def as_threads(texts: list[str], title: str) -> list[dict]:
@@ -69,11 +79,22 @@ def as_threads(texts: list[str], title: str) -> list[dict]:
 # --- 1. throughput ----------------------------------------------------------------------
 
 
-def load_systems(precisions: list[str], peer: bool) -> dict:
+def variant(name: str) -> tuple[str, str]:
+    """"onnx-int8" -> ("onnx", "int8"); a bare precision is torch's."""
+    runtime, _, precision = name.rpartition("-")
+    return runtime or "torch", precision
+
+
+def load_systems(variants: list[str], peer: bool, threads: int | None = None) -> dict:
     from bench.peer import PeerScorer
     from models import Scorer
 
-    systems = {f"modlens-{p}": Scorer.load(precision=p) for p in precisions}
+    systems = {}
+    for name in variants:
+        runtime, precision = variant(name)
+        systems[f"modlens-{name}"] = Scorer.load(runtime=runtime, precision=precision, threads=threads)
+        if systems[f"modlens-{name}"].model_info["runtime"] != runtime:
+            raise SystemExit(f"{name}: fell back to torch ({systems[f'modlens-{name}'].runtime_reason})")
     if peer:
         systems["peer-fp32"] = PeerScorer()
     return systems
@@ -84,7 +105,7 @@ def _throughput_worker(rank, precisions, peer, kinds, rounds, threads, barrier, 
     import torch
 
     torch.set_num_threads(threads)
-    systems = load_systems(precisions, peer)
+    systems = load_systems(precisions, peer, threads)
     names = list(systems)
     for kind, count in kinds.items():
         texts, _ = inputs.posts(kind, count)
@@ -147,15 +168,15 @@ def throughput(precisions: list[str], peer: bool, kinds: dict, rounds: int, proc
 
 
 def agreement(systems: dict) -> dict:
-    """Largest score difference of each precision from fp32 on the typical posts."""
+    """Largest score difference of each variant from torch fp32 on the typical posts."""
     import numpy as np
 
     texts, _ = inputs.posts("typical", THREAD_POSTS)
     (thread,) = as_threads(texts, "agreement")
     scores = {n: np.array([[r["scores"][a] for a in sorted(r["scores"])] for r in s.score_thread(thread)])
               for n, s in systems.items() if n.startswith("modlens")}
-    ref = scores.get("modlens-fp32")
-    return {n: float(np.abs(v - ref).max()) for n, v in scores.items() if ref is not None and n != "modlens-fp32"}
+    ref = scores.get("modlens-torch-fp32")
+    return {n: float(np.abs(v - ref).max()) for n, v in scores.items() if ref is not None and n != "modlens-torch-fp32"}
 
 
 # --- 2. HTTP -----------------------------------------------------------------------------
@@ -209,7 +230,7 @@ def serve_and_measure(app_spec: str, env: dict, requests_n: int, cached: bool, l
         # its connection, so one worker answers them all, as one moderator's browser would be.
         for i in range(2):
             post(inputs.thread(texts, f"warm-up {i}"))
-        out = {"workers": len(workers)}
+        out = {"workers": len(workers), "model": session.post(f"{base}/v1/score", json=inputs.thread(texts[:1], "model"), timeout=300).json().get("model")}
         uncached = [post(inputs.thread(texts, f"uncached {i}")) for i in range(requests_n)]
         out["uncached_ms"] = summary(uncached)
         if cached:
@@ -257,10 +278,14 @@ def profile(scorer) -> dict:
     started = time.perf_counter()
     scorer.score_thread(thread)
     total = time.perf_counter() - started
-    with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
-        scorer.score_thread(thread)
-    ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
-    op_total = sum(e.self_cpu_time_total for e in ops) or 1
+    if scorer.model_info["runtime"] == "onnx":
+        top_ops = onnx_operators(scorer, thread)
+    else:
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            scorer.score_thread(thread)
+        ops = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+        op_total = sum(e.self_cpu_time_total for e in ops) or 1
+        top_ops = [{"op": e.key, "calls": e.count, "share": round(e.self_cpu_time_total / op_total, 3)} for e in ops[:10]]
     # Each window is encoded once; sentences are pooled from its token states, so the
     # tokens encoded are the windows' own.
     windows = sum(e - b + 2 for post in prepared for b, e in post.windows)
@@ -271,8 +296,35 @@ def profile(scorer) -> dict:
         "tokens_windows": windows,
         "stage_ms": {"preprocess": round(1000 * preprocess), "forward (posts, not title)": round(1000 * forward),
                      "whole score_thread": round(1000 * total)},
-        "top_ops": [{"op": e.key, "calls": e.count, "share": round(e.self_cpu_time_total / op_total, 3)} for e in ops[:10]],
+        "top_ops": top_ops,
     }
+
+
+def onnx_operators(scorer, thread: dict) -> list[dict]:
+    """ONNX Runtime's own profile of one scoring of `thread`: share of operator time by type."""
+    from collections import Counter
+
+    from models.onnx_encoder import OnnxEncoder, onnx_folder
+    from models.scorer import DEFAULT_WEIGHTS_DIR
+
+    original = scorer.encoder
+    profiled = OnnxEncoder(onnx_folder(DEFAULT_WEIGHTS_DIR), original.precision, threads=1,
+                           profile_prefix=str(Path(tempfile.gettempdir()) / "modlens-ort-profile"))
+    scorer.encoder = profiled
+    try:
+        scorer.score_thread(thread)
+    finally:
+        scorer.encoder = original
+    time_by_op, calls = Counter(), Counter()
+    for path in profiled.end_profiling():
+        for event in json.loads(Path(path).read_text()):
+            if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time"):
+                op = event.get("args", {}).get("op_name", "?")
+                time_by_op[op] += event.get("dur", 0)
+                calls[op] += 1
+        Path(path).unlink()
+    total = sum(time_by_op.values()) or 1
+    return [{"op": op, "calls": calls[op], "share": round(t / total, 3)} for op, t in time_by_op.most_common(10)]
 
 
 # --- main --------------------------------------------------------------------------------
@@ -283,11 +335,12 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--procs", type=int, default=os.cpu_count() or 1, help="processes scoring at once (as gunicorn workers)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads per process (as gunicorn.conf.py)")
-    parser.add_argument("--precisions", default="fp32,int8,bf16")
+    parser.add_argument("--variants", "--precisions", dest="precisions", default="torch-fp32,torch-bf16,onnx-fp32,onnx-int8",
+                        help="RUNTIME-PRECISION, comma-separated; a bare precision is torch's")
     parser.add_argument("--kinds", default="short,typical,long")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the number of posts (0.25 for a quick look)")
     parser.add_argument("--http-requests", type=int, default=20)
-    parser.add_argument("--http-precision", default="bf16", help="the precision the Modlens server runs at")
+    parser.add_argument("--http-precision", default="onnx-int8", help="the variants the Modlens server runs at, comma-separated (auto: the server's own choice)")
     parser.add_argument("--workers", default="", help="e.g. '2x1,1x2': gunicorn workers x torch threads to compare (default: gunicorn.conf.py's)")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-peer", action="store_true")
@@ -297,18 +350,17 @@ def main(argv=None) -> int:
     results = {"command": "python bench/speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                "machine": machine(), "procs": args.procs, "threads_per_proc": args.threads,
                "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
-    precisions = args.precisions.split(",")
+    precisions = [p if "-" in p else f"torch-{p}" for p in args.precisions.split(",")]
     kinds = {k: max(1, int(COUNTS[k] * args.scale)) for k in args.kinds.split(",")}
     results["throughput"] = throughput(precisions, not args.skip_peer, kinds, args.rounds, args.procs, args.threads)
 
     import torch
 
     torch.set_num_threads(args.threads)
-    systems = load_systems(precisions, peer=False)
+    systems = load_systems(precisions, peer=False, threads=args.threads)
     results["model"] = next(iter(systems.values())).model_info
     results["max_score_difference_from_fp32"] = agreement(systems)
-    best = f"modlens-{args.http_precision}" if f"modlens-{args.http_precision}" in systems else next(iter(systems))
-    results["profile"] = {"system": best, **profile(systems[best])}
+    results["profile"] = {name: profile(system) for name, system in systems.items()}
     del systems
 
     if not args.skip_http:
@@ -316,12 +368,15 @@ def main(argv=None) -> int:
         layouts = [w.split("x") for w in args.workers.split(",") if w] or [[None, None]]
         results["http"] = {}
         for n, (workers, threads) in enumerate(layouts):
-            env = {"MODLENS_PRECISION": args.http_precision}
-            if workers:
-                env.update(WEB_CONCURRENCY=workers, MODLENS_TORCH_THREADS=threads)
             label = f"{workers}x{threads}" if workers else "gunicorn.conf.py defaults"
-            results["http"][f"modlens-{args.http_precision} ({label})"] = serve_and_measure("server:create_app()", env, args.http_requests, True, log)
-            print(f"http modlens {label}: {results['http'][f'modlens-{args.http_precision} ({label})']}", file=sys.stderr)
+            for served in args.http_precision.split(","):
+                runtime, precision = variant(served) if served != "auto" else ("auto", "auto")
+                env = {"MODLENS_RUNTIME": runtime, "MODLENS_PRECISION": precision}
+                if workers:
+                    env.update(WEB_CONCURRENCY=workers, MODLENS_TORCH_THREADS=threads)
+                key = f"modlens-{served} ({label})"
+                results["http"][key] = serve_and_measure("server:create_app()", env, args.http_requests, True, log)
+                print(f"http {key}: {results['http'][key]}", file=sys.stderr)
             if not args.skip_peer and n == 0:  # the peer in the first layout only: it is slow
                 results["http"][f"peer-fp32 ({label})"] = serve_and_measure("bench.peer_app:create_app()", env, max(5, args.http_requests // 4), False, log)
                 print(f"http peer {label}: {results['http'][f'peer-fp32 ({label})']}", file=sys.stderr)

@@ -170,6 +170,11 @@ class Scorer:
         scorer.runtime_reason = why
         return scorer
 
+    @classmethod
+    def load_fastest(cls, folder: Path | str | None = None) -> "Scorer":
+        """What the service and the batch command run: runtime and precision "auto"."""
+        return cls.load(folder, runtime="auto", precision="auto")
+
     @property
     def reads_context(self) -> bool:
         """Whether the heads read the post a text answers (weights trained with context)."""
