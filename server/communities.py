@@ -484,3 +484,12 @@ def purge(days):
     days = current_app.config["FEEDBACK_RETENTION_DAYS"] if days is None else days
     count = store.purge_text(days)
     click.echo(f"blanked the text of {count} verdict(s) older than {days} day(s)")
+
+
+@feedback_cli.command("forget", help="Delete every verdict and calibration of one community (its audit log keeps that it was done).")
+@click.argument("community")
+def forget(community):
+    if not store.enabled():
+        raise click.ClickException("feedback is off (MODLENS_FEEDBACK=on opens the store)")
+    verdicts, calibrations = store.forget(community)
+    click.echo(f"deleted {verdicts} verdict(s) and {calibrations} calibration(s) of {community!r}")

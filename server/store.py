@@ -26,7 +26,7 @@ import numpy as np
 from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, Float, Index, LargeBinary, SmallInteger, String, Text, func, select
+from sqlalchemy import JSON, DateTime, Float, Index, LargeBinary, SmallInteger, String, Text, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -90,7 +90,7 @@ class Calibration(db.Model):
 
 
 class AuditEntry(db.Model):
-    """Who changed what: every applied calibration and every purge."""
+    """Who changed what: every applied calibration, every purge, every community forgotten."""
 
     __tablename__ = "audit_log"
 
@@ -216,6 +216,16 @@ def purge_text(days, at=None):
                               detail={"verdicts": len(old), "older_than_days": days}, created_at=now()))
     db.session.commit()
     return len(old)
+
+
+def forget(community):
+    """Delete a community's verdicts and calibrations; return how many of each."""
+    verdicts = db.session.execute(delete(Verdict).where(Verdict.community == community)).rowcount
+    calibrations = db.session.execute(delete(Calibration).where(Calibration.community == community)).rowcount
+    db.session.add(AuditEntry(community=community, action="forget", actor="flask feedback forget",
+                              detail={"verdicts": verdicts, "calibrations": calibrations}, created_at=now()))
+    db.session.commit()
+    return verdicts, calibrations
 
 
 __all__ = ["AuditEntry", "Calibration", "SQLAlchemyError", "StoreSetting", "StoreUnavailable", "Verdict", "db"]

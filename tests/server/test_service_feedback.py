@@ -119,6 +119,16 @@ def test_text_is_kept_only_when_the_operator_says_so_and_purged_after_the_retent
     assert store.unpack(row.features).size  # what adaptation needs stays
 
 
+def test_an_operator_can_forget_a_community(feedback_app, feedback_client):
+    feedback_client.post("/v1/feedback", json={"community": "gone", "verdicts": community_verdicts(30)})
+    feedback_client.post("/v1/feedback", json={"community": "kept", "verdicts": [verdict(POST)]})
+    feedback_client.post("/v1/communities/gone/adapt")
+    result = feedback_app.test_cli_runner().invoke(args=["feedback", "forget", "gone"])
+    assert "deleted 30 verdict(s) and 1 calibration(s) of 'gone'" in result.output
+    assert [r.community for r in rows(feedback_app)] == ["kept"]
+    assert score(feedback_client, POST, "gone")["calibration"]["state"] == "global"
+
+
 @pytest.mark.parametrize(("body", "status", "fragments"), [
     ({"verdicts": [verdict(POST)]}, 400, ["community is required"]),
     ({"community": "has space", "verdicts": [verdict(POST)]}, 400, ["community must be", "without spaces"]),
