@@ -382,3 +382,29 @@ def test_migrations_go_down_and_up_again(feedback_app, database_url):
 def test_features_round_trip_exactly():
     vector = np.linspace(-3, 3, 17)
     assert np.allclose(store.unpack(store.pack(vector)), vector.astype(np.float32))
+
+
+def test_with_the_real_model_a_verdict_keeps_the_scores_and_the_sentence_embedding(scorer, tmp_path):
+    from flask_migrate import upgrade
+
+    from server import create_app
+    from server.store import MIGRATIONS
+
+    app = create_app({"TESTING": True, "SCORER": scorer, "RATELIMIT_ENABLED": False, "FEEDBACK": "on",
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'verdicts.sqlite3'}"})
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS))
+    client = app.test_client()
+    text = "Well done, genius. Read the timetable before you ask."
+    response = client.post("/v1/feedback", json={"community": "ferries", "verdicts": [
+        verdict(text, "hostility", 1, post={"parent_text": "Is there a Sunday boat in winter?"},
+                thread={"title": "Winter ferries"})]})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    (row,) = rows(app)
+    x = store.unpack(row.features)
+    assert x.shape == (len(ATTRIBUTES) + 384,) and np.isfinite(x).all()
+    assert row.score == pytest.approx(float(1 / (1 + np.exp(-x[ATTRIBUTES.index("hostility")]))), abs=1e-4)
+    assert row.text is None
+    answer = score(client, text, "ferries")
+    assert answer["calibration"]["state"] == "global"
+    assert answer["posts"] == score(client, text)["posts"]
