@@ -31,7 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from models import ATTRIBUTES
 
 from . import adaptation, scoring, store
-from .auth import presented_key
+from .auth import check_community_access, presented_key
 from .config import hash_key
 from .errors import APIError
 from .limits import rate_limited
@@ -93,6 +93,7 @@ def check_community(value, field_name):
     # Too long an id is a malformed one (400), not too large a request (413).
     if not COMMUNITY_ID.match(community) or len(community.encode("utf-8")) > 256:
         raise APIError(f"{field_name} must be 1 to 256 bytes of printable text without spaces")
+    check_community_access(community)
     return community
 
 

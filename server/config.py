@@ -24,6 +24,10 @@ DEFAULTS = {
     # dropped. Production configs should carry only API_KEY_HASHES (sha256 hex).
     "API_KEYS": "",
     "API_KEY_HASHES": "",
+    # Keys bound to communities: {"sha256 hex of a key": ["community", ...]}. Such a key
+    # reads, writes and scores only the communities named; a key not listed serves all
+    # (an admin key). MODLENS_API_KEY_COMMUNITIES='{"9f86...": ["ferries-forum"]}'
+    "API_KEY_COMMUNITIES": {},
     # Browser origins allowed to call the API (the extension's chrome-extension://ID and
     # moz-extension://ID). Empty: no CORS headers at all. An extension's service worker
     # with host permission for the server needs none.
@@ -89,6 +93,7 @@ def finalize(config):
             "of each key, comma-separated) or MODLENS_API_KEYS. Without keys the service "
             "serves localhost only, which is for development."
         )
+    config["API_KEY_COMMUNITIES"] = _key_communities(config["API_KEY_COMMUNITIES"], hashes)
     config["CORS_ORIGINS"] = _as_list(config["CORS_ORIGINS"], "CORS_ORIGINS")
     config["THRESHOLDS"] = _thresholds(config["THRESHOLDS"])
     config["FEEDBACK"] = _switch(config["FEEDBACK"], "FEEDBACK")
@@ -115,6 +120,21 @@ def _as_list(value, name):
     if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(v, str) for v in value):
         return [v.strip() for v in value if v.strip()]
     raise ConfigError(f"MODLENS_{name} must be a comma-separated string or a list of strings")
+
+
+def _key_communities(value, hashes):
+    problem = "MODLENS_API_KEY_COMMUNITIES must be a JSON object of key sha256 hex: [community, ...]"
+    if not isinstance(value, dict):
+        raise ConfigError(problem)
+    bound = {}
+    for digest, communities in value.items():
+        digest = str(digest).lower()
+        if not _SHA256_HEX.match(digest) or not isinstance(communities, list) or not all(isinstance(c, str) for c in communities):
+            raise ConfigError(problem)
+        if digest not in hashes:
+            raise ConfigError(f"MODLENS_API_KEY_COMMUNITIES names a key ({digest[:12]}...) that is not one of the API keys")
+        bound[digest] = frozenset(communities)
+    return bound
 
 
 _SWITCH_VALUES = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False, "": False}

@@ -330,7 +330,8 @@ def document(config):
         "BadRequest": _json(error, "Malformed body or field; the message names it."),
         "Unauthorized": {**_json(error, "Missing or wrong API key."),
                          "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}}},
-        "Forbidden": _json(error, "The server has no API key configured and serves only its own machine."),
+        "Forbidden": _json(error, "The server has no API key configured and serves only its own machine; or "
+                                  "feedback is off (the verdict routes); or the key does not serve the community named."),
         "TooLarge": _json(error, "Too many posts, too long a text, or too large a body."),
         "NotJson": _json(error, "The body is not sent as application/json."),
         "TooManyRequests": {**_json(error, "Over the per-key rate limit."),

@@ -408,3 +408,35 @@ def test_with_the_real_model_a_verdict_keeps_the_scores_and_the_sentence_embeddi
     answer = score(client, text, "ferries")
     assert answer["calibration"]["state"] == "global"
     assert answer["posts"] == score(client, text)["posts"]
+
+
+def test_a_key_bound_to_communities_serves_only_those(make_feedback_app):
+    from server.config import hash_key
+
+    app = make_feedback_app(API_KEYS="mod-a,admin", API_KEY_COMMUNITIES={hash_key("mod-a"): ["forum-a"]})
+    client = app.test_client()
+
+    def as_key(key):
+        return {"Authorization": f"Bearer {key}"}
+
+    body = {"community": "forum-a", "verdicts": [verdict(POST)]}
+    assert client.post("/v1/feedback", json=body, headers=as_key("mod-a")).status_code == 200
+    for request in (
+        lambda k: client.post("/v1/feedback", json={**body, "community": "forum-b"}, headers=as_key(k)),
+        lambda k: client.get("/v1/communities/forum-b", headers=as_key(k)),
+        lambda k: client.post("/v1/communities/forum-b/adapt", headers=as_key(k)),
+        lambda k: client.post("/v1/score", json={"posts": [{"id": "a", "text": POST}], "community": "forum-b"},
+                              headers=as_key(k)),
+        lambda k: client.post(f"/v1alpha1/comments:analyze?key={k}", json={
+            "comment": {"text": POST}, "requestedAttributes": {"TOXICITY": {}}, "communityId": "forum-b"}),
+    ):
+        assert_error(request("mod-a"), 403, "does not serve community 'forum-b'")
+        assert request("admin").status_code != 403  # a key not bound serves every community
+    assert client.get("/v1/communities/forum-a", headers=as_key("mod-a")).status_code == 200
+
+
+def test_binding_an_unknown_key_is_a_configuration_error(make_app):
+    from server import ConfigError
+
+    with pytest.raises(ConfigError, match="not one of the API keys"):
+        make_app(API_KEYS="k", API_KEY_COMMUNITIES={"0" * 64: ["c"]})
