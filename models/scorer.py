@@ -150,15 +150,18 @@ class Scorer:
         folder = Path(folder) if folder else DEFAULT_WEIGHTS_DIR
         tensors, config, sha = load_weights(folder)
         runtime, precision, why = runtimes.choose(runtime, precision, sha)
-        threads = threads or int(os.environ.get("OMP_NUM_THREADS", "0") or 0) or None
+        threads = threads or _omp_threads()
         encoder = None
         if runtime == "onnx":
             problem = runtimes.ensure_export(folder, sha, export)
             if problem is None:
                 from .onnx_encoder import OnnxEncoder, onnx_folder
 
-                encoder = OnnxEncoder(onnx_folder(folder), precision, threads)
-            else:
+                try:
+                    encoder = OnnxEncoder(onnx_folder(folder), precision, threads)
+                except Exception as error:  # noqa: BLE001 - a damaged file: torch still scores
+                    problem = f"{onnx_folder(folder)} does not load: {type(error).__name__}: {error}"
+            if encoder is None:
                 runtime, precision, _ = runtimes.choose("torch", "fp32" if precision == "fp32" else "auto", sha)
                 why = f"ONNX Runtime unavailable ({problem})"
                 log.warning("%s: scoring with torch %s instead", why, precision)
@@ -465,6 +468,13 @@ class Scorer:
         if thresholds:
             limits.update({a: float(v) for a, v in thresholds.items() if a in limits})
         return limits
+
+
+def _omp_threads() -> int | None:
+    try:
+        return int(os.environ.get("OMP_NUM_THREADS", "")) or None
+    except ValueError:
+        return None
 
 
 def _torch_encoder(tensors: dict, config: dict, precision: str, threads: int | None):

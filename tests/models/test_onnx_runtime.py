@@ -157,6 +157,18 @@ def test_failed_export_falls_back_to_torch(tmp_path, monkeypatch):
     assert "did not finish" in scorer.runtime_reason
 
 
+def test_damaged_export_falls_back_to_torch(onnx_weights, tmp_path):
+    from models import Scorer
+    from models.onnx_encoder import ONNX_DIRNAME
+
+    folder = copy_weights(tmp_path / "weights")
+    shutil.copytree(onnx_weights / ONNX_DIRNAME, folder / ONNX_DIRNAME)
+    (folder / ONNX_DIRNAME / "tuned_top.onnx").write_bytes(b"not a graph")
+    scorer = Scorer.load(folder, runtime="onnx", precision="fp32", export=False)
+    assert scorer.model_info["runtime"] == "torch"
+    assert "does not load" in scorer.runtime_reason
+
+
 def test_serving_with_onnx_imports_neither_torch_nor_transformers(onnx_weights):
     code = (
         "import sys\n"
