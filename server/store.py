@@ -122,7 +122,10 @@ def init_app(app):
     """Open the store when feedback is on; otherwise leave no trace of one."""
     if not app.config["FEEDBACK"]:
         return
-    url = app.config["DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / SQLITE_FILE}"
+    url = app.config["DATABASE_URL"]
+    if not url:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)  # SQLite makes the file, not its folder
+        url = f"sqlite:///{Path(app.instance_path) / SQLITE_FILE}"
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     options = {"pool_pre_ping": True}  # a restarted PostgreSQL costs one retry, not an error
     if url.startswith("sqlite"):
