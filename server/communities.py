@@ -19,6 +19,7 @@ client sends is stored. A verdict's text is kept only with `MODLENS_FEEDBACK_KEE
 import hashlib
 import json
 import re
+import time
 from dataclasses import dataclass, field
 
 import click
@@ -55,7 +56,15 @@ class CommunityConverter(PathConverter):
     regex = "[^/](?:.|\n)*?"
 
 
+# How long a worker reuses what it read of a community's calibration (or that the store was
+# unreachable): a scoring request then costs no query, and a database that is down costs
+# one connection timeout per community per worker every so often, not one per request. An
+# adaptation applies at once in the worker that made it, within this time in the others.
+CALIBRATION_TTL_SECONDS = 30.0
+
+
 def init_app(app):
+    app.extensions["modlens_calibrations"] = {}
     app.url_map.converters["community"] = CommunityConverter
     app.register_blueprint(bp)
     app.cli.add_command(feedback_cli)
@@ -109,10 +118,8 @@ def calibration_for(community):
         return Calibration(None, thresholds)
     if not store.enabled():
         return Calibration(community, thresholds, reason="feedback is off on this server: scored with the global model")
-    try:
-        fitted = store.latest_calibration(community)
-    except SQLAlchemyError as error:
-        store.unavailable(error)
+    fitted = _latest_calibration(community)
+    if fitted is _UNREACHABLE:
         return Calibration(community, thresholds, state="unavailable",
                            reason="the verdict store is unreachable: scored with the global model")
     if fitted is None:
@@ -125,6 +132,31 @@ def calibration_for(community):
     thresholds.update({a: float(fitted.attributes[a]["threshold"]) for a in adapted})
     return Calibration(community, thresholds, fitted.version, fitted.verdicts, "adapted", refits=refits,
                        adapted_thresholds=adapted)
+
+
+_UNREACHABLE = object()
+
+
+def _latest_calibration(community):
+    """The community's newest calibration (None, or _UNREACHABLE), read at most every TTL."""
+    cache = current_app.extensions["modlens_calibrations"]
+    now = time.monotonic()
+    found = cache.get(community)
+    if found is not None and found[0] > now:
+        return found[1]
+    try:
+        fitted = store.latest_calibration(community)
+        if fitted is not None:
+            store.db.session.expunge(fitted)  # kept past this request's session
+    except SQLAlchemyError as error:
+        store.unavailable(error)
+        fitted = _UNREACHABLE
+    cache[community] = (now + CALIBRATION_TTL_SECONDS, fitted)
+    return fitted
+
+
+def forget_cached(community):
+    current_app.extensions["modlens_calibrations"].pop(community, None)
 
 
 def features(scores, embedding):
@@ -193,6 +225,7 @@ def store_verdicts(community, judged, source):
     """
     store.require()
     scorer = scoring.get_scorer()
+    forget_cached(community)  # a write asks the store itself, which may be back
     calibration = calibration_for(community)
     if calibration.state == "unavailable":
         raise store.StoreUnavailable("the verdict store is unreachable; nothing was written, try again later")
@@ -449,6 +482,7 @@ def adapt(community):
         calibration = store.Calibration(community=community, version=version, model=model, verdicts=used,
                                         attributes=attributes, report=reports, created_at=store.now())
         applied = {a: {"threshold": c["threshold"], "refit": c["refit"] is not None} for a, c in attributes.items()}
+        forget_cached(community)
         store.db.session.add(calibration)
         store.db.session.add(store.AuditEntry(
             community=community, action="adapt", actor=actor, created_at=store.now(),
@@ -493,4 +527,5 @@ def forget(community):
     if not store.enabled():
         raise click.ClickException("feedback is off (MODLENS_FEEDBACK=on opens the store)")
     verdicts, calibrations = store.forget(community)
+    forget_cached(community)
     click.echo(f"deleted {verdicts} verdict(s) and {calibrations} calibration(s) of {community!r}")

@@ -440,3 +440,19 @@ def test_binding_an_unknown_key_is_a_configuration_error(make_app):
 
     with pytest.raises(ConfigError, match="not one of the API keys"):
         make_app(API_KEYS="k", API_KEY_COMMUNITIES={"0" * 64: ["c"]})
+
+
+def test_a_worker_reads_a_communitys_calibration_once_per_interval(feedback_app, feedback_client, monkeypatch):
+    from server import communities
+
+    calls = []
+    real = store.latest_calibration
+    monkeypatch.setattr(store, "latest_calibration", lambda community: calls.append(community) or real(community))
+    for _ in range(3):
+        score(feedback_client, POST, "c")
+    assert calls == ["c"]
+    monkeypatch.setattr(communities, "CALIBRATION_TTL_SECONDS", 0.0)
+    feedback_app.extensions["modlens_calibrations"].clear()  # as if the interval had passed
+    score(feedback_client, POST, "c")
+    score(feedback_client, POST, "c")
+    assert calls == ["c", "c", "c"]
