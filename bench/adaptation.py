@@ -263,6 +263,8 @@ def main(argv=None):
                         help="where each post's features are kept between runs (per model)")
     parser.add_argument("--json", type=Path, help="write every figure here")
     parser.add_argument("--markdown", type=Path, help="write the results table here")
+    parser.add_argument("--route-only", type=int, metavar="RUNS",
+                        help="only time the adapt route, this many times (features from --cache), and print each")
     args = parser.parse_args(argv)
 
     import torch
@@ -275,6 +277,10 @@ def main(argv=None):
     scorer = Scorer.load()
     info = {k: str(v) for k, v in scorer.model_info.items()}
     data = load_features(args.cache, lambda: scorer, f"{info['name']} {info['version']} {info['sha256']}")
+    if args.route_only:
+        times = [time_the_route(data, info)["seconds"] for _ in range(args.route_only)]
+        print(f"adapt route, 1000 verdicts: {', '.join(f'{t} s' for t in times)}; median {float(np.median(times)):.2f} s")
+        return
     results = measure(data)
     timing = time_the_route(data, info)
     print(f"adapt route, {timing['verdicts']} verdicts: {timing['seconds']} s", flush=True)
