@@ -344,6 +344,7 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", default="", help="e.g. '2x1,1x2': gunicorn workers x torch threads to compare (default: gunicorn.conf.py's)")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--skip-profile", action="store_true", help="no agreement check and no profile (a quick ratio run)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
 
@@ -357,11 +358,12 @@ def main(argv=None) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    systems = load_systems(precisions, peer=False, threads=args.threads)
-    results["model"] = next(iter(systems.values())).model_info
-    results["max_score_difference_from_fp32"] = agreement(systems)
-    results["profile"] = {name: profile(system) for name, system in systems.items()}
-    del systems
+    if not args.skip_profile:
+        systems = load_systems(precisions, peer=False, threads=args.threads)
+        results["model"] = next(iter(systems.values())).model_info
+        results["max_score_difference_from_fp32"] = agreement(systems)
+        results["profile"] = {name: profile(system) for name, system in systems.items()}
+        del systems
 
     if not args.skip_http:
         log = Path(tempfile.gettempdir()) / "modlens-bench-gunicorn.log"
