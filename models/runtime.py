@@ -26,9 +26,10 @@ from pathlib import Path
 
 RUNTIMES = ("torch", "onnx")
 PRECISIONS = {"torch": ("fp32", "bf16", "int8"), "onnx": ("fp32", "int8")}
-# Fastest first, as measured on 2 cores of an AMD EPYC (Zen 4: AVX-512 BF16 and VNNI,
-# no AMX) for typical posts; bench/RESULTS.md, 2026-12-01. torch int8 comes last of the
-# reduced precisions: slower than bf16 and short of the quality bar on every weights so far.
+# Fastest first, as measured on an AMD EPYC (Zen 4: AVX-512 BF16 and VNNI, no AMX) for
+# typical posts, CPU ms a post: onnx int8 27, torch bf16 34, onnx fp32 55, torch fp32 57
+# (bench/RESULTS.md, 2026-12-01). torch int8 comes last: slower than bf16 and short of
+# the quality bar on every weights so far. Unmeasured on CPUs with AMX.
 RANKING = (("onnx", "int8"), ("torch", "bf16"), ("onnx", "fp32"), ("torch", "fp32"), ("torch", "int8"))
 QUALITY_BAR = 0.005
 QUALITY_FILE = Path(__file__).resolve().parent / "runtime_quality.json"
