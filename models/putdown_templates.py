@@ -36,6 +36,8 @@ test checks that too.
 
 from __future__ import annotations
 
+from .threat_templates import unique_by_text
+
 from itertools import product
 
 HOSTILE_KINDS = ("condescending", "dismissive", "aggressive")
@@ -437,12 +439,7 @@ def _build(frames, tasks, topics, openers, closers, free, reps: int) -> list[dic
                 closer = closers[(i // len(openers) + j) % len(closers)]
                 rows.append({"text": _compose(opener, frame, fill, closer), "label": LABELS[kind], "kind": kind})
     rows += [{"text": text, "label": LABELS[kind], "kind": kind} for kind, text in free]
-    seen, out = set(), []
-    for r in rows:
-        if r["text"] not in seen:
-            seen.add(r["text"])
-            out.append(r)
-    return out
+    return unique_by_text(rows)
 
 
 def training_set() -> list[dict]:

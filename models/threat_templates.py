@@ -358,18 +358,23 @@ def _harm_sentences(frames, harms, tails, label: int, targets=TARGETS) -> list[d
     return out
 
 
-def _build(frames, harms, benign, tails, reports, free_threats, not_threats) -> list[dict]:
-    rows = _harm_sentences(frames, harms, tails, 1)
-    rows += _harm_sentences(frames, benign, tails, 0)
-    rows += _harm_sentences(reports, harms, ("",), 0, targets=TARGETS[1:])
-    rows += [{"text": t, "label": 1} for t in free_threats]
-    rows += [{"text": t, "label": 0} for t in not_threats]
+def unique_by_text(rows: list[dict]) -> list[dict]:
+    """The rows with each text once, the first kept, in order (the template sets share it)."""
     seen, out = set(), []
     for r in rows:
         if r["text"] not in seen:
             seen.add(r["text"])
             out.append(r)
     return out
+
+
+def _build(frames, harms, benign, tails, reports, free_threats, not_threats) -> list[dict]:
+    rows = _harm_sentences(frames, harms, tails, 1)
+    rows += _harm_sentences(frames, benign, tails, 0)
+    rows += _harm_sentences(reports, harms, ("",), 0, targets=TARGETS[1:])
+    rows += [{"text": t, "label": 1} for t in free_threats]
+    rows += [{"text": t, "label": 0} for t in not_threats]
+    return unique_by_text(rows)
 
 
 def training_set() -> list[dict]:
