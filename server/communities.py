@@ -63,6 +63,15 @@ class CommunityConverter(PathConverter):
 CALIBRATION_TTL_SECONDS = 30.0
 
 
+
+def _score_judged(text: str, parent_text: str | None, title: str | None) -> dict:
+    """The global model's result for a judged post, read in its thread (title, the post it answers)."""
+    thread_posts = [{"id": "post", "text": text, "author": None, "parent_id": None, "quotes": []}]
+    if parent_text:
+        thread_posts.insert(0, {"id": "parent", "text": parent_text, "author": None, "parent_id": None, "quotes": []})
+        thread_posts[1]["parent_id"] = "parent"
+    return scoring.score_thread({"title": title or "", "posts": thread_posts}, list(ATTRIBUTES), _NO_FLAGS)[-1]
+
 def init_app(app):
     app.extensions["modlens_calibrations"] = {}
     app.url_map.converters["community"] = CommunityConverter
@@ -234,11 +243,7 @@ def store_verdicts(community, judged, source):
         posts.setdefault((item["text"], item["parent_text"], item["title"]), []).append(item)
     scored = {}
     for (text, parent_text, title), items in posts.items():
-        thread_posts = [{"id": "post", "text": text, "author": None, "parent_id": None, "quotes": []}]
-        if parent_text:
-            thread_posts.insert(0, {"id": "parent", "text": parent_text, "author": None, "parent_id": None, "quotes": []})
-            thread_posts[1]["parent_id"] = "parent"
-        result = scoring.score_thread({"title": title or "", "posts": thread_posts}, list(ATTRIBUTES), _NO_FLAGS)[-1]
+        result = _score_judged(text, parent_text, title)
         if result["status"] != "scored":
             raise APIError(f"{items[0]['field']}.post.text is in a language the model does not score "
                            f"({result['language']}): no verdict on it can be learnt from")
@@ -436,11 +441,7 @@ def _rescore_stale(rows, model):
     for row in stale:
         by_post.setdefault((row.text, row.parent_text, row.title), []).append(row)
     for (text, parent_text, title), group in by_post.items():
-        thread_posts = [{"id": "post", "text": text, "author": None, "parent_id": None, "quotes": []}]
-        if parent_text:
-            thread_posts.insert(0, {"id": "parent", "text": parent_text, "author": None, "parent_id": None, "quotes": []})
-            thread_posts[1]["parent_id"] = "parent"
-        result = scoring.score_thread({"title": title or "", "posts": thread_posts}, list(ATTRIBUTES), _NO_FLAGS)[-1]
+        result = _score_judged(text, parent_text, title)
         if result["status"] != "scored":
             continue
         x = features(result["scores"], embed([text])[0])
