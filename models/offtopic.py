@@ -24,6 +24,12 @@ import math
 
 import numpy as np
 
+# Replies before the judged one that off_topic reads: training builds its examples with
+# this many (models/threads.py) and the scorer passes this many (models/scorer.py), so
+# the two must be one constant. Five covers the run of a discussion a moderator reads
+# before a post without growing every example.
+MAX_PREVIOUS = 5
+
 FEATURES = (
     "cos_opening",
     "cos_title",

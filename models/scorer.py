@@ -35,7 +35,7 @@ from .attributes import ATTRIBUTES, DEFAULT_THRESHOLDS
 from .heads import HEAD_ATTRIBUTES, SPAN_ATTRIBUTES, sigmoid
 from .normalize import normalize
 from .offtopic import FEATURES as OFFTOPIC_FEATURES
-from .offtopic import PAIR_FEATURES, feature_vector
+from .offtopic import MAX_PREVIOUS, PAIR_FEATURES, feature_vector
 from .text import sentence_spans, token_windows
 from .tokenizer import WordPieceTokenizer
 from .weights import load_weights
@@ -43,7 +43,6 @@ from .weights import load_weights
 DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WINDOW_TOKENS = 254  # plus [CLS] and [SEP]: 256, the length the encoder was trained at
 WINDOW_STRIDE = 192  # windows overlap by 62 tokens so no phrase is cut in both
-MAX_PREVIOUS = 5  # replies before a post that its off_topic judgement reads
 # Windows per forward batch. 16 measured 9-14 % faster than 32 and 64 on 30 typical and
 # 10 long posts (bf16, one core): a batch's activations stay in cache (bench/RESULTS.md).
 BATCH_SIZE = 16

@@ -31,6 +31,8 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
+from .offtopic import MAX_PREVIOUS
+
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 CQA_FILES = {
@@ -39,9 +41,6 @@ CQA_FILES = {
 }
 CQA_SOURCE = "semeval2016_cqa"
 
-# Replies before the one being judged that an example carries as context. Five covers
-# the run of a discussion a moderator reads before a post without growing every example.
-MAX_PREVIOUS = 5
 
 # Stack Exchange questions go to train or heldout by a hash of site and question id, so
 # the split never depends on file order or on Python's per-process string hashing.

@@ -115,7 +115,8 @@ def test_long_post_reflects_its_worst_part(scorer):
     filler = " ".join(["The inspectorate looked at ten forces and found some good practice in each."] * 40)
     alone, buried = scorer.score_texts([INSULT, filler + " " + INSULT])
     assert buried["scores"]["insult"] >= alone["scores"]["insult"] - 0.1
-    assert any(s["attribute"] == "insult" and s["begin"] > len(filler) for s in buried["spans"]) or "insult" not in buried["flags"]
+    assert "insult" in buried["flags"]
+    assert any(s["attribute"] == "insult" and s["begin"] > len(filler) for s in buried["spans"])
 
 
 def test_calibration_is_monotone(scorer):

@@ -1,6 +1,7 @@
 """Speed features by their behaviour (never by a time; bench/speed.py measures speed):
 the score cache, lower-precision encoders, and embeddings made of windows only."""
 
+import re
 import threading
 
 import numpy as np
@@ -113,7 +114,8 @@ def test_key_ignores_key_order_and_holds_no_text():
     reordered = {"posts": THREAD["posts"], "title": THREAD["title"]}
     key = request_key({"name": "m"}, "thread", THREAD, None, {"toxicity": 0.5})
     assert key == request_key({"name": "m"}, "thread", reordered, None, {"toxicity": 0.5})
-    assert len(key) == 64 and int(key, 16) >= 0  # a sha256 digest: the text cannot be read back
+    assert re.fullmatch(r"[0-9a-f]{64}", key)  # a sha256 digest: the text cannot be read back
+    assert key != request_key({"name": "m"}, "thread", reordered, None, {"toxicity": 0.6})
 
 
 def test_texts_are_cached_apart_from_threads():
@@ -127,8 +129,13 @@ def test_texts_are_cached_apart_from_threads():
 def test_callers_cannot_change_what_the_cache_holds():
     cached = CachedScorer(CountingScorer())
     first = cached.score_thread(THREAD)
+    original = first[0]["scores"]["toxicity"]
     first[0]["scores"]["toxicity"] = 99.0
-    assert cached.score_thread(THREAD)[0]["scores"]["toxicity"] != 99.0
+    first.append({"id": "added"})
+    again = cached.score_thread(THREAD)
+    assert again[0]["scores"]["toxicity"] == original
+    assert len(again) == len(THREAD["posts"])
+    assert cached.cache.hits == 1
 
 
 def test_size_is_bounded_and_least_recently_used_goes_first():

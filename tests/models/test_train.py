@@ -2,8 +2,14 @@
 
 import json
 
+import pytest
+
 from models.scorer import Scorer
 from models.train import main
+
+
+# Minutes on 2 cores (the trunk cache of every source's rows): opt-in with `pytest -m slow`.
+pytestmark = pytest.mark.slow
 
 
 def test_two_step_training_writes_loadable_weights(shared_dir, tmp_path):
