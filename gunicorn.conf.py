@@ -31,9 +31,12 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 # A few threads a worker, so /healthz, /readyz, /metrics and cached pages answer while
 # a long thread is being scored; scoring itself takes turns (server/scoring.py), so the
-# request threads never put more than torch_threads on the cores.
+# request threads never put more than torch_threads on the cores. One thread scores, at
+# most MODLENS_MAX_QUEUE wait their turn (server/admission.py), and one more is always
+# free: a request beyond those is refused (503) by the app at once instead of waiting,
+# unseen by the app, in gthread's own queue until the worker times out.
 worker_class = "gthread"
-threads = 4
+threads = int(os.environ.get("MODLENS_MAX_QUEUE", "2")) + 2
 
 # NOT preload_app: torch (and its OpenMP pool) hangs in children forked after it has
 # been imported, so each worker creates the app and loads the model itself.
@@ -77,6 +80,21 @@ if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="modlens-metrics-")
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["MODLENS_METRICS_MULTIPROCESS"] = "true"
+
+
+def on_starting(server):
+    # Missing, damaged or unpinned weights stop gunicorn here, in the master, with one
+    # line ("Error: model weights ...") and exit status 1; otherwise each worker would
+    # boot, fail to load the model and answer 503 forever. The check is loaded by its path
+    # so the master never imports the app, which the workers must import after the fork.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("modlens_preflight", os.path.join(os.path.dirname(__file__), "server", "preflight.py"))
+    preflight = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(preflight)
+    folder = os.environ.get("MODLENS_WEIGHTS_DIR") or preflight.DEFAULT_WEIGHTS_DIR
+    digest = preflight.check_weights(folder, os.environ.get("MODLENS_MODEL_SHA256") or None)
+    server.log.info("model weights in %s are whole (sha256 %s)", folder, digest)
 
 
 def child_exit(server, worker):

@@ -58,6 +58,19 @@ DEFAULTS = {
     # How long a scoring request waits for a model that is still loading before it gets
     # 503 (the first request to a fresh worker otherwise fails for no fault of its own).
     "MODEL_WAIT_SECONDS": 60.0,
+    # Admission control (server/admission.py): requests that may wait for a worker's model
+    # behind the one it is scoring, and for how long, before 503 with Retry-After. Two
+    # waiting: a 30-post thread takes about a second on one core, so a request waits a few
+    # seconds at most; more would only turn into timeouts. 5 s: platforms that call a
+    # moderation API inline give it a few seconds before failing open. gunicorn.conf.py
+    # gives a worker MAX_QUEUE + 2 threads, so one is always free for /readyz and refusals.
+    "MAX_QUEUE": 2,
+    "QUEUE_TIMEOUT_S": 5.0,
+    # The model's folder (empty: models/weights) and, optionally, the sha256 the service
+    # must find there (as every response names it); server/preflight.py checks both
+    # before the service starts, and refuses to start on missing, damaged or other weights.
+    "WEIGHTS_DIR": "",
+    "MODEL_SHA256": "",
     # Gunicorn with several workers sets this so /metrics adds up every worker.
     "METRICS_MULTIPROCESS": False,
     # A Scorer-like object to use instead of loading models.Scorer (tests).
@@ -99,10 +112,23 @@ def finalize(config):
     config["FEEDBACK"] = _switch(config["FEEDBACK"], "FEEDBACK")
     config["FEEDBACK_KEEP_TEXT"] = _switch(config["FEEDBACK_KEEP_TEXT"], "FEEDBACK_KEEP_TEXT")
     config["DATABASE_URL"] = _database_url(config["DATABASE_URL"])
+    config["MAX_QUEUE"], config["QUEUE_TIMEOUT_S"] = _queue(config["MAX_QUEUE"], config["QUEUE_TIMEOUT_S"])
+    config["WEIGHTS_DIR"] = str(config["WEIGHTS_DIR"] or "")
+    config["MODEL_SHA256"] = str(config["MODEL_SHA256"] or "").strip().lower()
+    if config["MODEL_SHA256"] and not _SHA256_HEX.match(config["MODEL_SHA256"]):
+        raise ConfigError("MODLENS_MODEL_SHA256 must be the sha256 hex digest of the weights, as /readyz names it")
     for name in ("MAX_TEXT_BYTES", "MAX_POSTS", "MAX_QUOTES", "MAX_CONTEXT_ENTRIES", "TRUSTED_PROXIES", "FEEDBACK_RETENTION_DAYS"):
         value = config[name]
         if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "TRUSTED_PROXIES" else 1):
             raise ConfigError(f"MODLENS_{name} must be a positive whole number, not {value!r}")
+
+
+def _queue(max_queue, timeout):
+    if not isinstance(max_queue, int) or isinstance(max_queue, bool) or max_queue < 0:
+        raise ConfigError(f"MODLENS_MAX_QUEUE must be a whole number (0: no request waits), not {max_queue!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
+        raise ConfigError(f"MODLENS_QUEUE_TIMEOUT_S must be a number of seconds from 0 to 600, not {timeout!r}")
+    return max_queue, float(timeout)
 
 
 def hash_key(key):

@@ -9,7 +9,10 @@ app is created in each worker (no preload_app), since torch hangs in forked chil
 The loaded scorer runs on `RUNTIME` (MODLENS_RUNTIME: auto, torch or onnx) at `PRECISION`
 (MODLENS_PRECISION: auto, fp32, bf16 or int8; models/runtime.py says what auto picks)
 behind an LRU cache of `CACHE_SIZE` requests (MODLENS_CACHE_SIZE; 0 turns it off;
-models/cache.py), and scores one request at a time per worker.
+models/cache.py), and scores one request at a time per worker, with at most `MAX_QUEUE`
+requests waiting their turn for at most `QUEUE_TIMEOUT_S` (server/admission.py); a
+request beyond that gets 503 with Retry-After at once. A scorer given in `SCORER` takes
+turns the same way, so tests of overload run through the same queue.
 """
 
 import logging
@@ -19,6 +22,7 @@ from flask import current_app
 
 from models.language_scoring import score_thread as score_in_english
 
+from .admission import ModelQueue
 from .errors import APIError
 
 log = logging.getLogger("modlens.scoring")
@@ -56,12 +60,32 @@ DEFAULT_CACHE_SIZE = 512  # whole requests; a 30-post page's scores take about 2
 def init_app(app):
     slot = ModelSlot()
     app.extensions["modlens"] = slot
+    queue = ModelQueue(app.config["MAX_QUEUE"], app.config["QUEUE_TIMEOUT_S"])
     if app.config["SCORER"] is not None:
-        slot.fill(app.config["SCORER"])
+        # Not trimmed: a stand-in holds no activation buffers worth handing back.
+        slot.fill(OneAtATime(app.config["SCORER"], queue, release_memory=False))
         return
     precision, cache_size, runtime = _speed_settings(app.config)
-    thread = threading.Thread(target=_load, args=(slot, precision, cache_size, runtime), name="modlens-model-load", daemon=True)
+    # Checked here, before any thread starts: missing, damaged or unpinned weights stop
+    # the service with one line (ConfigError) instead of a worker that answers 503 forever.
+    folder = check_weights(app.config)
+    thread = threading.Thread(target=_load, args=(slot, precision, cache_size, runtime),
+                              kwargs={"queue": queue, "folder": folder}, name="modlens-model-load", daemon=True)
     thread.start()
+
+
+def check_weights(config):
+    """The weights folder the service loads, once preflight has found it whole (and, when
+    MODEL_SHA256 pins one, the very weights named); raise ConfigError otherwise."""
+    from . import preflight
+    from .config import ConfigError
+
+    folder = config["WEIGHTS_DIR"] or preflight.DEFAULT_WEIGHTS_DIR
+    try:
+        preflight.check_weights(folder, config["MODEL_SHA256"] or None)
+    except preflight.WeightsError as error:
+        raise ConfigError(str(error)) from None
+    return folder
 
 
 def _speed_settings(config):
@@ -81,14 +105,15 @@ def _speed_settings(config):
     return precision, cache_size, runtime
 
 
-def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE, runtime=DEFAULT_RUNTIME):
+def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE, runtime=DEFAULT_RUNTIME, queue=None, folder=None):
     try:
         from models import Scorer, language
         from models.cache import CachedScorer
 
         language.load()  # small (0.7 s); loaded here so that no request waits for it
         _limit_arenas()
-        scorer = OneAtATime(Scorer.load(precision=precision, runtime=runtime))
+        where = {"folder": folder} if folder else {}  # the default folder is the scorer's own
+        scorer = OneAtATime(Scorer.load(precision=precision, runtime=runtime, **where), queue or ModelQueue())
         if cache_size:
             scorer = CachedScorer(scorer, cache_size)
     except Exception as error:  # noqa: BLE001 - any failure is reported by /readyz, not lost
@@ -104,12 +129,15 @@ class OneAtATime:
 
     torch already spreads one forward pass over all of the worker's threads; gunicorn's
     request threads scoring at once would run that many thread pools on the same cores,
-    which measured several times slower than taking turns. Cache hits do not wait here.
+    which measured several times slower than taking turns. Turns come from `queue`
+    (server/admission.py), which refuses a request that would wait too long. Cache hits
+    do not wait here.
     """
 
-    def __init__(self, scorer):
+    def __init__(self, scorer, queue=None, release_memory=True):
         self.scorer = scorer
-        self._lock = threading.Lock()
+        self.queue = queue or ModelQueue()
+        self.trim = release_memory
 
     def __getattr__(self, name):
         return getattr(self.scorer, name)
@@ -125,11 +153,12 @@ class OneAtATime:
         return self._in_turn(self.scorer.embed, *args, **kwargs)
 
     def _in_turn(self, method, *args, **kwargs):
-        with self._lock:
+        with self.queue.turn():
             try:
                 return method(*args, **kwargs)
             finally:
-                _release_memory()
+                if self.trim:
+                    _release_memory()
 
 
 def _glibc():

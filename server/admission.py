@@ -1,0 +1,89 @@
+"""Admission control: a worker's bounded queue for its model, so overload is refused at once.
+
+A worker scores one request at a time (server/scoring.py `OneAtATime`). Without a bound,
+every request beyond that waits in line, and under a load the worker cannot serve the
+line only grows, until gunicorn's timeout kills the worker with all its requests. Here a
+request may wait only while fewer than `max_waiting` others wait, and only `wait_seconds`
+long; otherwise it is refused with 503 and Retry-After, in milliseconds, so a client (a
+forum calling us inline, with a short timeout of its own) can fail open or retry at once.
+
+Turns are handed over first come, first served: a plain lock lets a newcomer take the
+model ahead of requests that have waited, which starves them into the timeout.
+
+The bounds are MODLENS_MAX_QUEUE and MODLENS_QUEUE_TIMEOUT_S (server/config.py says why
+their defaults). gunicorn.conf.py gives each worker `max_waiting + 2` request threads: one
+scoring, the waiting ones, and one always free for /readyz, cache hits and refusals.
+"""
+
+import math
+import threading
+from collections import deque
+from contextlib import contextmanager
+
+from .config import DEFAULTS
+from .errors import APIError
+
+
+class ModelBusy(APIError):
+    """503 with Retry-After: this worker's model has a full queue, or no turn came in time."""
+
+    def __init__(self, message, retry_after):
+        super().__init__(message, 503, headers={"Retry-After": str(retry_after)})
+
+
+class ModelQueue:
+    """One request holds the model; at most `max_waiting` wait, each at most `wait_seconds`."""
+
+    def __init__(self, max_waiting=DEFAULTS["MAX_QUEUE"], wait_seconds=DEFAULTS["QUEUE_TIMEOUT_S"]):
+        self.max_waiting = max_waiting
+        self.wait_seconds = wait_seconds
+        self.refused = 0  # requests turned away, for the log and the tests
+        self._guard = threading.Lock()
+        self._held = False
+        self._waiting = deque()  # one Event per waiting request, first come first
+
+    @property
+    def waiting(self):
+        with self._guard:
+            return len(self._waiting)
+
+    @property
+    def retry_after(self):
+        return max(1, math.ceil(self.wait_seconds))
+
+    @contextmanager
+    def turn(self):
+        """Hold the model for the `with` block; raise ModelBusy instead of waiting too long."""
+        self._acquire()
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _acquire(self):
+        with self._guard:
+            if not self._held:
+                self._held = True
+                return
+            if len(self._waiting) >= self.max_waiting:
+                self.refused += 1
+                raise ModelBusy(f"the server is busy: {len(self._waiting)} request(s) already wait for the model "
+                                f"in this worker; retry after {self.retry_after} s", self.retry_after)
+            handed = threading.Event()
+            self._waiting.append(handed)
+        if handed.wait(self.wait_seconds):
+            return
+        with self._guard:
+            if handed.is_set():  # handed over between the timeout and this lock: ours after all
+                return
+            self._waiting.remove(handed)
+            self.refused += 1
+        raise ModelBusy(f"the server is busy: no turn at the model within {self.wait_seconds:g} s; "
+                        f"retry after {self.retry_after} s", self.retry_after)
+
+    def _release(self):
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().set()  # the model passes straight to the next in line
+            else:
+                self._held = False

@@ -1,0 +1,36 @@
+"""An app factory for gunicorn whose scorer holds each request until the test opens a gate.
+
+`GATE_DIR` names a folder: scoring request n writes `started-n` there, then waits until a
+file `open` appears, then scores with the keyword stand-in. The test thereby knows that
+the model is busy and for how long, with no sleeps or timing guesses.
+"""
+
+import itertools
+import os
+import threading
+import time
+from pathlib import Path
+
+from service_helpers import FakeScorer
+
+from server import create_app
+
+
+class GatedScorer(FakeScorer):
+    def __init__(self, gate):
+        super().__init__()
+        self.gate = Path(gate)
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def score_thread(self, thread, attributes=None, thresholds=None):
+        with self._lock:
+            number = next(self._numbers)
+        (self.gate / f"started-{number}").write_text(str(os.getpid()))
+        while not (self.gate / "open").exists():
+            time.sleep(0.02)
+        return super().score_thread(thread, attributes, thresholds)
+
+
+def create():
+    return create_app({"SCORER": GatedScorer(os.environ["GATE_DIR"]), "RATELIMIT_ENABLED": False})
