@@ -11,7 +11,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, batch, communities, errors, limits, metrics, openapi, perspective, requestlog, scoring, store, views
+from . import auth, batch, communities, errors, limits, metrics, openapi, perspective, requestlog, scoring, security, store, views
 from .config import DEFAULTS, ConfigError, finalize
 
 __all__ = ["ConfigError", "create_app"]
@@ -36,6 +36,7 @@ def create_app(test_config=None):
     errors.init_app(app)
     metrics.init_app(app)
     requestlog.init_app(app)
+    security.init_app(app)  # CSP and the usual headers on every response
     auth.init_app(app)
     limits.init_app(app)
     _init_cors(app)

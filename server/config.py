@@ -71,6 +71,10 @@ DEFAULTS = {
     # before the service starts, and refuses to start on missing, damaged or other weights.
     "WEIGHTS_DIR": "",
     "MODEL_SHA256": "",
+    # Every response's Content-Security-Policy (server/security.py): no script anywhere,
+    # styles inline or from this server, forms post only here, no framing.
+    "CONTENT_SECURITY_POLICY": ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
     # Gunicorn with several workers sets this so /metrics adds up every worker.
     "METRICS_MULTIPROCESS": False,
     # A Scorer-like object to use instead of loading models.Scorer (tests).

@@ -1,8 +1,10 @@
 """Scored threads -> JSON (default), JSONL, CSV or an HTML report, and back for --resume.
 
 The HTML report is rendered by Jinja2 with autoescaping on, so no post text, author,
-title or URL reaches the page as markup; its data also rides along as escaped JSON, so
-that `--resume` can read which threads a report already holds.
+title or URL reaches the page as markup, and only http(s) addresses become links; its
+data also rides along as escaped JSON, so that `--resume` can read which threads a report
+already holds. A report file carries its own Content-Security-Policy (no script), since
+no server sends it headers when it is opened from disk.
 """
 
 import csv
@@ -11,6 +13,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -134,12 +137,22 @@ def highlight(text, spans):
     return segments
 
 
+def web_url(url):
+    """The address when it is a web page's (http or https), else None: a saved page or a
+    JSONL row can give a post any "url", and a javascript: or data: one must never become
+    a link in the report."""
+    if isinstance(url, str) and urlsplit(url.strip()).scheme.lower() in ("http", "https"):
+        return url.strip()
+    return None
+
+
 def score_colour(score):
     """Green (0) through amber to red (1), as an HSL colour for a score bar."""
     return f"hsl({round(120 * (1 - max(0.0, min(1.0, score))))}, 70%, 45%)"
 
 
 _env.filters["score_colour"] = score_colour
+_env.filters["web_url"] = web_url
 _env.filters["language_name"] = language_name
 
 

@@ -94,12 +94,17 @@ def score_on_worker(thread, loader, attributes, thresholds):
     return scored_record(thread, scored, dict(scorer.model_info))
 
 
-def score_local(threads, scorer, attributes=None, thresholds=None):
-    """Yield (thread, record, None) per thread in order, or (thread, None, reason) when it failed."""
+def score_local(threads, scorer, attributes=None, thresholds=None, reraise=()):
+    """Yield (thread, record, None) per thread in order, or (thread, None, reason) when it failed.
+
+    `reraise`: exception types that stop the run instead of failing one thread (the upload
+    page's busy model, which is the server's state, not the thread's fault)."""
     model = dict(scorer.model_info)
     for thread in threads:
         try:
             scored = score_in_english(scorer, scoring_payload(thread), attributes=attributes, thresholds=thresholds)
+        except reraise:
+            raise
         except Exception as error:  # noqa: BLE001 - one thread's failure is reported; the batch goes on
             yield thread, None, f"scoring failed: {type(error).__name__}: {error}"
             continue

@@ -9,6 +9,7 @@ import hmac
 from flask import Blueprint, current_app, request
 
 from .. import auth
+from ..admission import ModelBusy
 from ..errors import APIError
 from ..scoring import get_scorer
 from .inputs import load_upload
@@ -45,11 +46,14 @@ def upload_report():
         return _page(message=error.message), error.status
     thresholds = current_app.config.get("THRESHOLDS")
     records, errors = [], list(batch.errors)
-    for thread, record, reason in score_local(batch.threads, scorer, thresholds=thresholds):
-        if record is None:
-            errors.append({"source": upload.filename, "reason": reason})
-        else:
-            records.append(record)
+    try:
+        for thread, record, reason in score_local(batch.threads, scorer, thresholds=thresholds, reraise=(ModelBusy,)):
+            if record is None:
+                errors.append({"source": upload.filename, "reason": reason})
+            else:
+                records.append(record)
+    except ModelBusy as busy:  # the server is overloaded: say so, as the API does (503, Retry-After)
+        return _page(message=busy.message), busy.status, busy.headers
     model = records[0]["model"] if records else None
     return _page(threads=[html_thread(r) for r in records], errors=errors, model=model)
 

@@ -79,3 +79,15 @@ def test_form_key_is_checked(keyed_app, fixtures_dir):
     assert upload(client, fixtures_dir).status_code == 401
     assert upload(client, fixtures_dir, key="wrong").status_code == 401
     assert upload(client, fixtures_dir, key="sesame").status_code == 200
+
+
+def test_an_overloaded_server_says_so_on_the_upload_page(hash_scorer, fixtures_dir):
+    """The model busy with another request and no room to wait: 503 with Retry-After, as
+    the API answers, not a report with the thread marked as failed."""
+    app = create_app({"TESTING": True, "SCORER": hash_scorer, "RATELIMIT_ENABLED": False, "MAX_QUEUE": 0})
+    queue = app.extensions["modlens"].scorer.queue
+    with queue.turn():  # another request holds the model
+        response = upload(app.test_client(), fixtures_dir)
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert b"server is busy" in response.data
+    assert upload(app.test_client(), fixtures_dir).status_code == 200
