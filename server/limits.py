@@ -5,6 +5,12 @@ One budget (`RATE_LIMIT`, default 300 per minute) is shared by every view marked
 is in memory (per worker) unless `RATELIMIT_STORAGE_URI` names a shared one such as
 `redis://host:6379`, which several workers or servers need to share one budget. A request
 over budget gets 429 in the service's error shape, with Retry-After.
+
+When the shared store is down, scoring goes on and the limit still holds, counted in each
+worker's memory (Flask-Limiter's in-memory fallback): with W workers a client may get up to
+W budgets until the store is back, which each worker checks again after 1, 2, 4 ... 32 s.
+Neither fail-closed (a rate-limit store is not worth refusing moderation for) nor wide
+open. A store that does not answer costs a request at most STORE_TIMEOUT_S, once per check.
 """
 
 from flask import current_app, request
@@ -20,7 +26,17 @@ def rate_limited(view):
     return view
 
 
+# A Redis that has gone away without a word (a dead host, a dropped route) would otherwise
+# hold each request for the operating system's connect timeout, minutes; refused
+# connections fail at once anyway.
+STORE_TIMEOUT_S = 0.5
+
+
 def init_app(app):
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis://", "rediss://", "redis+unix://")):
+        options = app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {})
+        options.setdefault("socket_connect_timeout", STORE_TIMEOUT_S)
+        options.setdefault("socket_timeout", STORE_TIMEOUT_S)
     # A limiter per app (not one at module level) so that tests creating many apps never
     # share counters or storage.
     Limiter(
