@@ -11,7 +11,7 @@ from flask import Flask
 from flask_cors import CORS
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import auth, batch, communities, errors, limits, metrics, openapi, perspective, requestlog, scoring, security, store, views
+from . import auth, batch, communities, errors, limits, metrics, moderators, openapi, perspective, requestlog, scoring, security, store, views
 from .config import DEFAULTS, ConfigError, finalize
 
 __all__ = ["ConfigError", "create_app"]
@@ -43,6 +43,7 @@ def create_app(test_config=None):
     scoring.init_app(app)
     store.init_app(app)  # only when MODLENS_FEEDBACK=on
     communities.init_app(app)
+    moderators.init_app(app)  # the moderators' page at /communities/ID
     app.register_blueprint(views.bp)
     app.register_blueprint(perspective.bp)
     app.register_blueprint(openapi.bp)

@@ -116,17 +116,19 @@ def is_loopback(address):
 _check_local = check_local
 
 
-def check_community_access(community):
+def check_community_access(community, key=None):
     """Refuse (403) a key bound to other communities (MODLENS_API_KEY_COMMUNITIES).
 
-    A key not listed there serves every community, as does a server without keys (which
-    serves its own machine only).
+    The key is the request's, or `key` where a page took it from a form. A key not listed
+    there serves every community, as does a server without keys (which serves its own
+    machine only).
     """
     bound = current_app.config["API_KEY_COMMUNITIES"]
     if not bound:
         return
-    view = current_app.view_functions.get(request.endpoint)
-    key = presented_key(allow_query=getattr(view, "modlens_query_key", False))
+    if key is None:
+        view = current_app.view_functions.get(request.endpoint)
+        key = presented_key(allow_query=getattr(view, "modlens_query_key", False))
     allowed = bound.get(hash_key(key)) if key is not None else None
     if allowed is not None and community not in allowed:
         raise APIError(f"this API key does not serve community {community!r}", 403)

@@ -106,12 +106,13 @@ class Calibration:
         return info
 
 
-def check_community(value, field_name):
+def check_community(value, field_name, key=None):
+    """A well-formed community id that the request's key (or `key`, from a form) may use."""
     community = string(value, field_name)
     # Too long an id is a malformed one (400), not too large a request (413).
     if not COMMUNITY_ID.match(community) or len(community.encode("utf-8")) > 256:
         raise APIError(f"{field_name} must be 1 to 256 bytes of printable text without spaces")
-    check_community_access(community)
+    check_community_access(community, key)
     return community
 
 
@@ -357,8 +358,12 @@ def _community_rows(community):
     except SQLAlchemyError as error:
         raise store.unavailable(error) from None
     if not rows and fitted is None:
-        raise APIError(f"community {community!r} has no verdicts", 404)
+        raise unknown_community(community)
     return rows, fitted
+
+
+def unknown_community(community):
+    return APIError(f"community {community!r} has no verdicts", 404)
 
 
 def _current_scores(calibration, attribute, x):
@@ -399,7 +404,11 @@ def attribute_state(attribute, x, labels, calibration):
 @bp.get("/v1/communities/<community:community>")
 def community_state(community):
     store.require()
-    community = check_community(community, "community")
+    return community_report(check_community(community, "community"))
+
+
+def community_report(community):
+    """A checked community's state: today's flags against its verdicts, per attribute, and its audit log."""
     rows, fitted = _community_rows(community)
     calibration = calibration_for(community)
     model = model_label(scoring.get_scorer())
@@ -423,11 +432,10 @@ def _audit_json(entry):
     return {"at": entry.created_at.isoformat(), "action": entry.action, "actor": entry.actor, "detail": entry.detail}
 
 
-def _actor(body):
-    moderator = string(body.get("moderator"), "moderator", required=False, nonblank=True, max_bytes=256)
+def _actor(moderator, key=None):
     if moderator is not None:
         return "moderator:" + store.moderator_hash(moderator)
-    key = presented_key()
+    key = key or presented_key()
     return "key:" + hash_key(key)[:16] if key else "local"
 
 
@@ -458,8 +466,15 @@ def adapt(community):
     wanted = body.get("attributes")
     wanted = set(ATTRIBUTES) if wanted is None else {
         attribute_name(a, f"attributes[{i}]") for i, a in enumerate(array(wanted, "attributes"))}
+    moderator = string(body.get("moderator"), "moderator", required=False, nonblank=True, max_bytes=256)
+    return adapt_community(community, wanted, moderator)
+
+
+def adapt_community(community, wanted, moderator=None, key=None):
+    """Fit a checked community's calibration for the attributes `wanted`, apply what measures
+    better and audit it as done by `moderator` (hashed), else by `key` or the request's key."""
     try:
-        actor = _actor(body)
+        actor = _actor(moderator, key)
         rows, fitted = _community_rows(community)
         model = model_label(scoring.get_scorer())
         rescored = _rescore_stale(rows, model)

@@ -203,6 +203,20 @@ def verdicts(community):
     return list(db.session.scalars(select(Verdict).where(Verdict.community == community).order_by(Verdict.id)))
 
 
+# What an export of verdicts holds: every column but the features, which are numbers for
+# the re-fit (and reveal the post, README "What is stored"), not something a moderator reads.
+EXPORT_COLUMNS = ("id", "created_at", "community", "post_key", "attribute", "value", "score", "threshold", "model",
+                  "moderator", "source", "text", "parent_text", "title")
+
+
+def export_rows(community, batch=1000):
+    """Every verdict of a community as a mapping of EXPORT_COLUMNS, oldest first, read in batches."""
+    columns = [getattr(Verdict, name) for name in EXPORT_COLUMNS]
+    query = select(*columns).where(Verdict.community == community).order_by(Verdict.id)
+    for row in db.session.execute(query.execution_options(yield_per=batch)):
+        yield row._mapping
+
+
 def audit_entries(community, limit=50):
     return list(db.session.scalars(
         select(AuditEntry).where(AuditEntry.community == community).order_by(AuditEntry.id.desc()).limit(limit)
