@@ -47,8 +47,9 @@ def score_command(paths, output, fmt, resume, scheduler, attributes, engine, pro
     for error in batch.errors:
         click.echo(f"not read: {error['source']}: {error['reason']}", err=True)
 
+    checkpoint = _checkpoint_path(output, fmt)
     try:
-        done = existing_records(output, fmt) if resume else []
+        done = _resumed(output, fmt, checkpoint) if resume else []
     except ValueError as error:
         raise click.ClickException(f"cannot resume from {output}: {error}") from None
     done_ids = {record["thread_id"] for record in done}
@@ -67,10 +68,17 @@ def score_command(paths, output, fmt, resume, scheduler, attributes, engine, pro
     else:
         outcomes = score_local(todo, _local_scorer(), attributes=wanted, thresholds=thresholds)
 
-    scored, failures, interrupted = _run(outcomes, todo, output, fmt, resume, progress)
-    model = scored[0]["model"] if scored else (done[0].get("model") if done else None)
-    if fmt != "jsonl":
-        _write_whole(output, done + scored, batch.errors + failures, fmt, model)
+    try:
+        scored, failures, interrupted = _run(outcomes, todo, output, fmt, resume, progress, checkpoint)
+        model = scored[0]["model"] if scored else (done[0].get("model") if done else None)
+        if fmt != "jsonl":
+            _write_whole(output, done + scored, batch.errors + failures, fmt, model)
+    except OSError as error:  # a full disk, a file size limit, a folder gone
+        kept = f"; what was scored is kept in {checkpoint}" if checkpoint and checkpoint.exists() else ""
+        raise click.ClickException(f"cannot write the report {output}: {error.strerror or error}; any report "
+                                   f"already there is left as it was{kept}; run again with --resume") from None
+    if checkpoint is not None:
+        checkpoint.unlink(missing_ok=True)  # the report now holds everything it held
     posts = sum(len(r["posts"]) for r in scored)
     seconds = time.monotonic() - started
     click.echo(f"scored {len(scored)} thread(s), {posts} post(s) in {seconds:.1f} s; "
@@ -82,12 +90,19 @@ def score_command(paths, output, fmt, resume, scheduler, attributes, engine, pro
         sys.exit(1)
 
 
-def _run(outcomes, todo, output, fmt, resume, progress):
-    """Drain the scoring outcomes under a progress bar; JSONL is written as each thread lands."""
+def _run(outcomes, todo, output, fmt, resume, progress, checkpoint=None):
+    """Drain the scoring outcomes under a progress bar. Each thread is written as it lands:
+    to a JSONL report itself, else to the report's checkpoint file, so that a run that is
+    killed (SIGKILL, power) loses at most the thread it was scoring."""
     scored, failures = [], []
     stream = None
-    if fmt == "jsonl":
-        stream = sys.stdout if output == "-" else open(output, "a" if resume else "w", encoding="utf-8")
+    if fmt == "jsonl" and output == "-":
+        stream = sys.stdout
+    elif fmt == "jsonl" or checkpoint is not None:
+        path = Path(output) if fmt == "jsonl" else checkpoint
+        if resume:
+            _drop_cut_line(path)
+        stream = open(path, "a" if resume else "w", encoding="utf-8")
     bar = tqdm(total=len(todo), unit="thread", file=sys.stderr, disable=not progress, dynamic_ncols=True)
     posts, interrupted = 0, False
     try:
@@ -109,6 +124,37 @@ def _run(outcomes, todo, output, fmt, resume, progress):
         if stream is not None and stream is not sys.stdout:
             stream.close()
     return scored, failures, interrupted
+
+
+def _checkpoint_path(output, fmt):
+    """Where a whole-file report (json, csv, html) keeps its threads while the run lasts:
+    a hidden JSONL beside it, removed once the report is written. None for JSONL (the
+    report is its own checkpoint) and for stdout."""
+    if output == "-" or fmt == "jsonl":
+        return None
+    target = Path(output)
+    return target.with_name(f".{target.name}.partial.jsonl")
+
+
+def _resumed(output, fmt, checkpoint):
+    """The threads a report and its checkpoint already hold, each once: in the report's
+    order, then the checkpoint's; where both hold a thread, the checkpoint's (newer) copy."""
+    records = {record.get("thread_id"): record for record in existing_records(output, fmt)}
+    if checkpoint is not None:
+        records.update((record.get("thread_id"), record) for record in existing_records(checkpoint, "jsonl"))
+    return list(records.values())
+
+
+def _drop_cut_line(path):
+    """A run killed in the middle of writing a line leaves half of it at the end of the
+    file; appending after it would glue the next thread onto it, and lose both."""
+    path = Path(path)
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with open(path, "r+b") as f:
+            f.truncate(data.rfind(b"\n") + 1)
 
 
 def _write_whole(output, records, errors, fmt, model):
