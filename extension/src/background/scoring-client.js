@@ -149,5 +149,8 @@
     throw lastError;
   }
 
-  Modlens.scoringClient = { ScoringError, buildScoreRequests, postScore, clipToBytes, MAX_POSTS_PER_REQUEST };
+  Modlens.scoringClient = {
+    ScoringError, buildScoreRequests, postScore, clipToBytes, wellFormed, errorMessage, MAX_TEXT_BYTES,
+    MAX_POSTS_PER_REQUEST,
+  };
 })((globalThis.Modlens = globalThis.Modlens || {}));

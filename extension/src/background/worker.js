@@ -5,16 +5,17 @@
 if (typeof importScripts === 'function' && !(globalThis.Modlens && globalThis.Modlens.scoringClient)) {
   // Chromium runs this file as the service worker; Firefox loads the same files through
   // background.scripts, where they are already present.
-  importScripts('../shared/settings.js', '../shared/messages.js', 'scoring-client.js', 'score-cache.js');
+  importScripts('../shared/settings.js', '../shared/messages.js', 'scoring-client.js', 'score-cache.js', 'feedback-client.js');
 }
 
 (function (Modlens) {
   'use strict';
 
-  const { normaliseSettings, siteEnabled, serverOrigin, SettingsError } = Modlens.settings;
+  const { normaliseSettings, siteEnabled, communityFor, serverOrigin, SettingsError } = Modlens.settings;
   const { MESSAGE_TYPES: T, createMessageRouter, MessageError } = Modlens.messages;
   const { buildScoreRequests, postScore, ScoringError } = Modlens.scoringClient;
   const { cacheKey, createScoreCache } = Modlens.scoreCache;
+  const { buildFeedbackBody, postFeedback } = Modlens.feedbackClient;
 
   const CONTENT_SCRIPT_ID = 'modlens-content';
   // Order matters: each file registers on the Modlens namespace the next one reads.
@@ -22,6 +23,7 @@ if (typeof importScripts === 'function' && !(globalThis.Modlens && globalThis.Mo
     js: [
       'src/shared/messages.js',
       'src/content/profile-adapter.js',
+      'src/content/verdicts.js',
       'src/content/annotate.js',
       'src/content/panel.js',
       'src/content/content.js',
@@ -31,8 +33,8 @@ if (typeof importScripts === 'function' && !(globalThis.Modlens && globalThis.Mo
   // A server that neither answers nor fails is given up on after this long.
   const REQUEST_TIMEOUT_MS = 90000;
 
-  /** retry: {retries, baseDelayMs} for postScore; tests shorten the waits. */
-  function createWorker({ chromeApi, fetchImpl, retry = {} }) {
+  /** retry: {retries, baseDelayMs} for postScore; tests shorten the waits (and feedbackTimeoutMs). */
+  function createWorker({ chromeApi, fetchImpl, retry = {}, feedbackTimeoutMs }) {
     const cache = createScoreCache(chromeApi.storage.session);
     const inFlight = new Map(); // tabId -> Set<AbortController>
     let profilesPromise = null;
@@ -112,7 +114,13 @@ if (typeof importScripts === 'function' && !(globalThis.Modlens && globalThis.Mo
     const handlers = {
       async [T.GET_CONFIG](payload, sender) {
         const settings = await requireEnabledSender(sender);
-        return { profiles: await loadProfiles(), attributes: settings.attributes, thresholds: settings.thresholds };
+        return {
+          profiles: await loadProfiles(),
+          attributes: settings.attributes,
+          thresholds: settings.thresholds,
+          // The page shows verdict controls only where its site has a community to send them to.
+          community: communityFor(sender.url, settings),
+        };
       },
 
       async [T.SCORE_POSTS]({ thread, posts, openingPost }, sender) {
@@ -129,6 +137,20 @@ if (typeof importScripts === 'function' && !(globalThis.Modlens && globalThis.Mo
         } finally {
           request.done();
         }
+      },
+
+      /** One moderator's verdict on one post: {post: {id, text, parentText}, thread, attribute, value}. */
+      async [T.SEND_VERDICT]({ post, thread, attribute, value }, sender) {
+        const settings = await requireEnabledSender(sender);
+        const community = communityFor(sender.url, settings);
+        if (!community) {
+          throw new MessageError('no community is set for this site: set one in the Modlens options', 'no-community');
+        }
+        if (!post || typeof post.text !== 'string' || !post.text.trim()) {
+          throw new MessageError('a verdict needs the post\'s text', 'rejected');
+        }
+        const body = buildFeedbackBody({ community, post, thread, attribute, value, moderator: settings.moderator });
+        return postFeedback({ fetchImpl, serverUrl: settings.serverUrl, apiKey: settings.apiKey, body, timeoutMs: feedbackTimeoutMs });
       },
 
       async [T.GET_SETTINGS]() {

@@ -261,7 +261,20 @@
       }
     });
 
-    container.append(badge, details);
+    container.append(badge);
+    if (!unscored && view.sendVerdict) {
+      // The server learns nothing from a verdict on a post it does not score (its language).
+      container.append(Modlens.verdicts.createVerdictControls(doc, {
+        flagged,
+        attributes: Object.keys(result.scores || {}).filter((name) => !view.attributes || view.attributes.includes(name)),
+        send: (attribute, value) => view.sendVerdict(post, attribute, value),
+        onRecorded() {
+          container.dataset.verdict = 'recorded';
+          badge.title = `${badge.title.replace(/ Your verdict is recorded\.$/, '')} Your verdict is recorded.`;
+        },
+      }));
+    }
+    container.append(details);
     insertBefore(post.body || element, container);
     return { flagged, severity, badge, container, notScored: unscored };
   }

@@ -43,7 +43,31 @@
     const errors = new Map();
 
     function view() {
-      return { attributes: config.attributes, thresholds: config.thresholds, model };
+      return {
+        attributes: config.attributes,
+        thresholds: config.thresholds,
+        model,
+        // Verdict controls only where the moderator named this site's community.
+        sendVerdict: config.community ? sendVerdict : null,
+      };
+    }
+
+    /** The text of a post on this page (scored, or the opening post), or null. */
+    function textOf(id) {
+      if (id == null) return null;
+      const entry = entries.find((e) => e.post.id === String(id));
+      if (entry) return entry.post.text;
+      return openingPost && openingPost.id === String(id) ? openingPost.text : null;
+    }
+
+    /** One verdict, through the worker; resolves with the server's answer or throws its one-line error. */
+    function sendVerdict(post, attribute, value) {
+      return send(T.SEND_VERDICT, {
+        post: { id: post.id, text: post.text, parentText: textOf(post.parentId) },
+        thread: { title: thread.title },
+        attribute,
+        value,
+      });
     }
 
     function flaggedEntries() {

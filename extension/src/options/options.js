@@ -10,6 +10,7 @@
   const $ = (selector) => document.querySelector(selector);
 
   let sites = [];
+  let communities = {}; // site pattern -> community id, as typed
   let attributeNames = [];
   let loaded = null;
 
@@ -31,14 +32,21 @@
     list.replaceChildren();
     if (!sites.length) list.append(el('li', 'No forum enabled yet.', 'hint'));
     for (const site of sites) {
-      const item = el('li', `${site} `);
+      const item = el('li');
+      item.dataset.site = site;
+      const community = el('input', undefined, 'community');
+      community.type = 'text';
+      community.placeholder = 'community (for verdicts)';
+      community.setAttribute('aria-label', `Community of ${site}`);
+      community.value = communities[site] || '';
+      community.addEventListener('input', () => { communities[site] = community.value; });
       const remove = el('button', 'Remove');
       remove.type = 'button';
       remove.addEventListener('click', () => {
         sites = sites.filter((s) => s !== site);
         renderSites();
       });
-      item.append(remove);
+      item.append(el('span', site, 'site'), ' ', community, ' ', remove);
       list.append(item);
     }
   }
@@ -97,6 +105,8 @@
       attributes,
       thresholds,
       sites,
+      communities,
+      moderator: $('#moderator').value,
     };
   }
 
@@ -106,6 +116,8 @@
     $('#server-url').value = settings.serverUrl;
     $('#api-key').value = settings.apiKey;
     sites = settings.sites.slice();
+    communities = { ...settings.communities };
+    $('#moderator').value = settings.moderator;
     renderSites();
     try {
       renderAttributes(attributeList(await send(T.GET_SERVER_ATTRIBUTES)), settings);

@@ -8,6 +8,7 @@
     // content script -> worker
     GET_CONFIG: 'get-config',
     SCORE_POSTS: 'score-posts',
+    SEND_VERDICT: 'send-verdict',
     // options page / popup -> worker
     GET_SETTINGS: 'get-settings',
     SAVE_SETTINGS: 'save-settings',

@@ -18,7 +18,16 @@
     // Match patterns ("https://forum.example.org/*") of the forums the moderator enabled.
     // The content script runs on these sites only.
     sites: Object.freeze([]),
+    // Per enabled site (its match pattern), the community its verdicts go to on the server
+    // (POST /v1/feedback); a site without one shows no verdict controls.
+    communities: Object.freeze({}),
+    // Sent with each verdict, which the server keeps only as a keyed hash; empty: not sent.
+    moderator: '',
   });
+
+  // The server's rule for a community id (server/communities.py COMMUNITY_ID): printable
+  // text without spaces, at most 256 bytes of UTF-8.
+  const COMMUNITY_ID = /^[^\s\x00-\x1f\x7f]+$/u;
 
   class SettingsError extends Error {}
 
@@ -48,6 +57,34 @@
       return false;
     }
     return sites.includes(`${url.protocol}//${url.hostname}/*`);
+  }
+
+  /** The community of the enabled site that `pageUrl` lies on, or null. */
+  function communityFor(pageUrl, settings) {
+    let url;
+    try {
+      url = new URL(pageUrl);
+    } catch {
+      return null;
+    }
+    const site = `${url.protocol}//${url.hostname}/*`;
+    return settings.sites.includes(site) ? (settings.communities[site] || null) : null;
+  }
+
+  /** {site pattern: community id} for the enabled sites that have one, each id checked. */
+  function normaliseCommunities(communities, sites) {
+    const out = {};
+    for (const [site, value] of Object.entries(communities || {})) {
+      const id = String(value ?? '').trim();
+      if (!id) continue;
+      const pattern = sitePattern(site);
+      if (!sites.includes(pattern)) continue; // a removed site takes its community with it
+      if (!COMMUNITY_ID.test(id) || new TextEncoder().encode(id).length > 256) {
+        throw new SettingsError(`the community for ${pattern} must be printable text without spaces, at most 256 bytes`);
+      }
+      out[pattern] = id;
+    }
+    return out;
   }
 
   function serverOrigin(serverUrl) {
@@ -84,8 +121,13 @@
       thresholds[name] = number;
     }
     const sites = [...new Set((merged.sites || []).map(sitePattern))];
-    return { serverUrl, apiKey: String(merged.apiKey || '').trim(), attributes, thresholds, sites };
+    const communities = normaliseCommunities(merged.communities, sites);
+    const moderator = String(merged.moderator || '').trim();
+    if (new TextEncoder().encode(moderator).length > 256) throw new SettingsError('the moderator name must be at most 256 bytes');
+    return { serverUrl, apiKey: String(merged.apiKey || '').trim(), attributes, thresholds, sites, communities, moderator };
   }
 
-  Modlens.settings = { DEFAULT_SETTINGS, SettingsError, sitePattern, siteEnabled, serverOrigin, normaliseSettings };
+  Modlens.settings = {
+    DEFAULT_SETTINGS, SettingsError, sitePattern, siteEnabled, communityFor, serverOrigin, normaliseSettings,
+  };
 })((globalThis.Modlens = globalThis.Modlens || {}));

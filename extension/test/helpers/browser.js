@@ -43,14 +43,19 @@ export async function launchWithExtension() {
 
 /**
  * Sets the server and enables a site through the options page, as a moderator would
- * (127.0.0.1 is in host_permissions, so the browser grants it without a prompt).
+ * (127.0.0.1 is in host_permissions, so the browser grants it without a prompt); and where
+ * given, the API key, the site's community and the moderator's name.
  */
-export async function configureThroughOptions(browser, { serverUrl, site }) {
+export async function configureThroughOptions(browser, { serverUrl, site, apiKey, community, moderator }) {
   const page = await browser.context.newPage();
   await page.goto(`chrome-extension://${browser.extensionId}/src/options/options.html`);
   await page.fill('#server-url', serverUrl);
+  if (apiKey !== undefined) await page.fill('#api-key', apiKey);
   await page.fill('#new-site', site);
   await page.click('#add-site');
+  // The site just added is the only one in these tests' fresh profiles (or the same one again).
+  if (community !== undefined) await page.fill('#sites input.community', community);
+  if (moderator !== undefined) await page.fill('#moderator', moderator);
   await page.click('#save');
   await page.waitForFunction(() => document.querySelector('#save-status').textContent === 'Saved.', null, { timeout: 10000 })
     .catch(async (error) => {

@@ -15,6 +15,7 @@ const manifestWorkerFiles = JSON.parse(read('manifest.json')).background.scripts
 const CONTENT_FILES = [
   'src/shared/messages.js',
   'src/content/profile-adapter.js',
+  'src/content/verdicts.js',
   'src/content/annotate.js',
   'src/content/panel.js',
   'src/content/content.js',

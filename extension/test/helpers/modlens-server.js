@@ -16,12 +16,13 @@ function freePort() {
   });
 }
 
-export async function startModlensServer({ readyTimeoutMs = 120000 } = {}) {
+/** `env`: MODLENS_* settings for this server (feedback on, a key), over the test's own environment. */
+export async function startModlensServer({ readyTimeoutMs = 120000, env = {} } = {}) {
   const port = await freePort();
   const child = spawn('gunicorn', ['-c', 'gunicorn.conf.py', 'server:create_app()'], {
     cwd: REPO_ROOT,
     // One worker is enough for one test and spares the shared machine's cores.
-    env: { ...process.env, PORT: String(port), WEB_CONCURRENCY: '1' },
+    env: { ...process.env, ...env, PORT: String(port), WEB_CONCURRENCY: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

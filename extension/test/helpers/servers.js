@@ -44,12 +44,23 @@ export async function startStaticServer(root) {
 
 /**
  * A stand-in for the Modlens server whose /v1/score answer is `answer(body)` (an object
- * sent as JSON, or {status, body}); records every request body it gets.
+ * sent as JSON, or {status, body}); records every request body it gets. With `feedback`,
+ * POST /v1/feedback is answered by `feedback(body)` ({status, body, headers}) and recorded
+ * in `verdicts`.
  */
-export async function startStubScoringServer(answer) {
+export async function startStubScoringServer(answer, { feedback } = {}) {
   const requests = [];
+  const verdicts = [];
   const handle = await listen(createServer(async (req, res) => {
     const raw = await readBody(req);
+    if (feedback && req.method === 'POST' && req.url === '/v1/feedback') {
+      const body = JSON.parse(raw.toString('utf8'));
+      verdicts.push({ body, headers: req.headers });
+      const out = feedback(body);
+      res.writeHead(out.status, { 'Content-Type': 'application/json', ...(out.headers || {}) });
+      res.end(JSON.stringify(out.body));
+      return;
+    }
     if (req.method === 'POST' && req.url === '/v1/score') {
       const body = JSON.parse(raw.toString('utf8'));
       requests.push({ body, headers: req.headers });
@@ -66,7 +77,7 @@ export async function startStubScoringServer(answer) {
     }
     res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"error":{"code":404,"message":"not found"}}');
   }));
-  return { ...handle, requests };
+  return { ...handle, requests, verdicts };
 }
 
 /** Forwards everything to `target` and records each /v1/score exchange as {request, response}. */

@@ -10,8 +10,12 @@ const FIXTURE = read('test/fixtures/pages/xenforo2-thread.html')
   .replace(/<script>[\s\S]*?<\/script>/, '');
 const settle = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 
-/** A page with a started controller; `scorePosts(payload)` answers score-posts. */
-async function startPage({ scorePosts = (payload) => ({ ok: true, result: keywordAnswer(payload) }), html = FIXTURE, config = {} } = {}) {
+const recorded = () => ({ ok: true, result: { stored: 1, community: 'tomato-growers' } });
+
+/** A page with a started controller; `scorePosts(payload)` answers score-posts, `sendVerdict(payload)` send-verdict. */
+async function startPage({
+  scorePosts = (payload) => ({ ok: true, result: keywordAnswer(payload) }), sendVerdict = recorded, html = FIXTURE, config = {},
+} = {}) {
   const win = pageWindow(html);
   const sent = [];
   const listeners = [];
@@ -22,6 +26,7 @@ async function startPage({ scorePosts = (payload) => ({ ok: true, result: keywor
         sent.push(JSON.parse(JSON.stringify(message)));
         if (message.type === 'get-config') return { ok: true, result: { profiles: SITE_PROFILES, attributes: null, thresholds: {}, ...config } };
         if (message.type === 'score-posts') return scorePosts(JSON.parse(JSON.stringify(message.payload)));
+        if (message.type === 'send-verdict') return sendVerdict(JSON.parse(JSON.stringify(message.payload)));
         return { ok: false, error: `unexpected ${message.type}`, code: 'unknown-type' };
       },
     },
@@ -31,7 +36,8 @@ async function startPage({ scorePosts = (payload) => ({ ok: true, result: keywor
   const panel = win.document.querySelector('#modlens-panel').shadowRoot;
   const scoreCalls = () => sent.filter((m) => m.type === 'score-posts');
   const toContent = (type, payload) => dispatch(listeners[0], { type, payload });
-  return { win, doc: win.document, controller, panel, scoreCalls, toContent };
+  const verdictCalls = () => sent.filter((m) => m.type === 'send-verdict');
+  return { win, doc: win.document, controller, panel, scoreCalls, verdictCalls, toContent };
 }
 
 const badgeOf = (doc, id) => doc.querySelector(`[data-content="post-${id}"] .modlens-badge`);
@@ -167,5 +173,103 @@ test('hostile answers render inert in the panel too', async () => {
   assert.equal(panel.querySelectorAll('img').length, 0);
   assert.equal(doc.querySelectorAll('img').length, 0);
   assert.ok(panel.querySelector('.counts').textContent.includes(`${evil}: 7`));
+  assert.equal(win.pwned, undefined);
+});
+
+// --- verdicts ------------------------------------------------------------------------------
+
+const IN_COMMUNITY = { config: { community: 'tomato-growers' } };
+const controlsOf = (doc, id) => doc.querySelector(`[data-content="post-${id}"] .modlens-verdicts`);
+const statusOf = (doc, id) => controlsOf(doc, id).querySelector('.modlens-verdict-status').textContent;
+const annotationOf = (doc, id) => doc.querySelector(`[data-content="post-${id}"] .modlens-annotation`);
+
+async function until(check) {
+  for (let i = 0; i < 100 && !check(); i += 1) await settle(5);
+  assert.ok(check(), 'waited in vain');
+}
+
+test('without a community for the site, no post has verdict controls', async () => {
+  const { doc } = await startPage();
+  assert.equal(doc.querySelectorAll('.modlens-verdicts').length, 0);
+});
+
+test('a flagged post has Agree and Wrong; a post without flags has "Flag as …" with the attributes shown', async () => {
+  const { doc } = await startPage(IN_COMMUNITY);
+  // Post 106 is flagged for a threat only: the badge names it, so the pair needs no label.
+  const single = controlsOf(doc, '106');
+  assert.deepEqual(Array.from(single.querySelectorAll('button'), (b) => b.textContent), ['Agree', 'Wrong']);
+  assert.equal(single.querySelector('.modlens-verdict-group').dataset.attribute, 'threat');
+  assert.equal(single.querySelector('.modlens-verdict-name'), null);
+  // Post 103 ("idiot") is flagged for insult and toxicity: a labelled pair for each.
+  const groups = Array.from(controlsOf(doc, '103').querySelectorAll('.modlens-verdict-group'));
+  assert.deepEqual(groups.map((g) => g.textContent), ['insultAgreeWrong', 'toxicityAgreeWrong']);
+  const plainPost = controlsOf(doc, '104');
+  const options = Array.from(plainPost.querySelectorAll('select.modlens-flag-as option'), (o) => o.textContent);
+  assert.deepEqual(options, ['Flag as …', 'insult', 'toxicity', 'threat', 'off_topic']);
+  assert.equal(plainPost.querySelector('button.modlens-flag').disabled, true, 'nothing to send until an attribute is chosen');
+});
+
+test('Agree sends the post, its thread and the attribute to the worker; the badge then shows it was recorded', async () => {
+  const { doc, verdictCalls } = await startPage(IN_COMMUNITY);
+  const badgeText = badgeOf(doc, '103').textContent;
+  controlsOf(doc, '103').querySelector('button.modlens-agree').click();
+  assert.equal(statusOf(doc, '103'), 'Sending…');
+  await until(() => controlsOf(doc, '103').dataset.state === 'recorded');
+  const [call] = verdictCalls();
+  assert.deepEqual(call.payload, {
+    post: { id: '103', text: doc.querySelector('[data-content="post-103"] .bbWrapper').textContent.trim(), parentText: null },
+    thread: { title: 'Tomatoes splitting after rain' },
+    attribute: 'insult',
+    value: 1,
+  });
+  assert.equal(statusOf(doc, '103'), 'Recorded: insult, agreed.');
+  assert.equal(annotationOf(doc, '103').dataset.verdict, 'recorded');
+  assert.match(badgeOf(doc, '103').title, /Your verdict is recorded\.$/);
+  assert.equal(badgeOf(doc, '103').textContent, badgeText, 'the badge keeps its flag and score');
+  assert.equal(controlsOf(doc, '103').querySelector('.modlens-agree').getAttribute('aria-pressed'), 'true');
+});
+
+test('Wrong sends value 0; "Flag as" sends the attribute chosen with value 1', async () => {
+  const { doc, win, verdictCalls } = await startPage(IN_COMMUNITY);
+  controlsOf(doc, '105').querySelector('button.modlens-wrong').click();
+  await until(() => controlsOf(doc, '105').dataset.state === 'recorded');
+  assert.equal(statusOf(doc, '105'), 'Recorded: not off_topic.');
+  const select = controlsOf(doc, '104').querySelector('select');
+  select.value = 'threat';
+  select.dispatchEvent(new win.Event('change'));
+  const flag = controlsOf(doc, '104').querySelector('button.modlens-flag');
+  assert.equal(flag.disabled, false);
+  flag.click();
+  await until(() => controlsOf(doc, '104').dataset.state === 'recorded');
+  assert.deepEqual(verdictCalls().map((c) => [c.payload.post.id, c.payload.attribute, c.payload.value]),
+    [['105', 'off_topic', 0], ['104', 'threat', 1]]);
+  assert.equal(statusOf(doc, '104'), 'Recorded: flagged as threat.');
+});
+
+test('a refused verdict says why in one line, marks nothing recorded, and can be sent again', async () => {
+  let answer = { ok: false, error: 'feedback is off on the Modlens server (its operator turns it on with MODLENS_FEEDBACK=on)', code: 'feedback-off' };
+  const { doc, verdictCalls } = await startPage({ ...IN_COMMUNITY, sendVerdict: () => answer });
+  const agree = controlsOf(doc, '106').querySelector('button.modlens-agree');
+  agree.click();
+  await until(() => controlsOf(doc, '106').dataset.state === 'error');
+  assert.equal(statusOf(doc, '106'), 'Not recorded: feedback is off on the Modlens server (its operator turns it on with MODLENS_FEEDBACK=on)');
+  assert.equal(annotationOf(doc, '106').dataset.verdict, undefined);
+  assert.equal(agree.disabled, false);
+  answer = recorded();
+  agree.click();
+  await until(() => controlsOf(doc, '106').dataset.state === 'recorded');
+  assert.equal(verdictCalls().length, 2);
+});
+
+test('verdict controls render hostile attribute names as text', async () => {
+  const evil = '<img src=x onerror="window.pwned=1">';
+  const scorePosts = (payload) => ({
+    ok: true,
+    result: { posts: payload.posts.map((p, i) => ({ id: p.id, scores: { [evil]: i % 2 ? 0.9 : 0.1 }, flags: i % 2 ? [evil] : [], spans: [] })) },
+  });
+  const { win, doc } = await startPage({ ...IN_COMMUNITY, scorePosts });
+  assert.equal(doc.querySelectorAll('img').length, 0);
+  assert.ok(Array.from(doc.querySelectorAll('.modlens-flag-as option'), (o) => o.textContent).includes(evil));
+  assert.equal(doc.querySelector('.modlens-verdict-group').dataset.attribute, evil);
   assert.equal(win.pwned, undefined);
 });

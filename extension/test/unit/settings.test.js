@@ -6,10 +6,28 @@ import { workerGlobal } from '../helpers/load.js';
 const { settings } = workerGlobal().Modlens;
 const plain = (value) => JSON.parse(JSON.stringify(value));
 
-test('defaults: the local server, no key, every attribute, the server\'s thresholds, no site', () => {
+test('defaults: the local server, no key, every attribute, the server\'s thresholds, no site, no community', () => {
   assert.deepEqual(plain(settings.normaliseSettings(undefined)), {
-    serverUrl: 'http://127.0.0.1:8000', apiKey: '', attributes: null, thresholds: {}, sites: [],
+    serverUrl: 'http://127.0.0.1:8000', apiKey: '', attributes: null, thresholds: {}, sites: [], communities: {}, moderator: '',
   });
+});
+
+test('a site\'s community is kept by its pattern, checked as the server checks it, and goes with the site', () => {
+  const saved = settings.normaliseSettings({
+    sites: ['forum.example.org', 'http://127.0.0.1:8123/'],
+    communities: { 'https://forum.example.org/*': '  Coral:https://forum.example.org/ ', 'http://127.0.0.1/*': '', 'gone.example.net': 'old' },
+    moderator: ' Ann ',
+  });
+  assert.deepEqual(plain(saved.communities), { 'https://forum.example.org/*': 'Coral:https://forum.example.org/' });
+  assert.equal(saved.moderator, 'Ann');
+  assert.equal(settings.communityFor('https://forum.example.org/threads/t.1/', saved), 'Coral:https://forum.example.org/');
+  assert.equal(settings.communityFor('http://127.0.0.1:8123/t', saved), null, 'an empty community is none');
+  assert.equal(settings.communityFor('https://gone.example.net/t', saved), null);
+  assert.equal(settings.communityFor('not a url', saved), null);
+  for (const bad of ['two words', 'tab\there', 'x'.repeat(257), 'é'.repeat(129)]) {
+    assert.throws(() => settings.normaliseSettings({ sites: ['forum.example.org'], communities: { 'https://forum.example.org/*': bad } }),
+      /the community for https:\/\/forum\.example\.org\/\* must be printable text without spaces/, bad);
+  }
 });
 
 for (const [input, pattern] of [

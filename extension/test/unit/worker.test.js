@@ -32,7 +32,7 @@ async function setUp({ onScore = (body) => jsonResponse(200, scoreAnswer(body)),
     return onScore(call.body, call);
   };
   const g = workerGlobal();
-  const worker = g.Modlens.worker.startWorker(chrome, fetchImpl, { retry: { baseDelayMs: 1 } });
+  const worker = g.Modlens.worker.startWorker(chrome, fetchImpl, { retry: { baseDelayMs: 1 }, feedbackTimeoutMs: 50 });
   const listener = chrome.runtime.onMessage.listeners[0];
   const send = (type, payload, sender = SENDER) => dispatch(listener, { type, payload }, sender);
   return { chrome, calls, worker, send };
@@ -219,3 +219,88 @@ test('posts the server would refuse are made sendable: quote-only posts left out
   assert.equal(body.posts[1].author, 'c\uFFFD');
   assert.equal(buildScoreRequests({ thread, posts: [quoteOnly], openingPost: quoteOnly, attributes: null }).length, 0);
 });
+
+// --- verdicts ------------------------------------------------------------------------------
+
+const COMMUNITY = { sites: [SITE], apiKey: 'k3y', communities: { [SITE]: 'tomato-growers' }, moderator: 'Ann' };
+const agree = {
+  post: { id: '103', text: 'Are you an idiot?', parentText: 'Water them evenly.' },
+  thread: { title: 'Tomatoes' },
+  attribute: 'insult',
+  value: 1,
+};
+
+test('the content script learns its site\'s community, and none where the site has none', async () => {
+  const { send } = await setUp({ settings: COMMUNITY });
+  assert.equal((await send('get-config', {})).result.community, 'tomato-growers');
+  const without = await setUp();
+  assert.equal((await without.send('get-config', {})).result.community, null);
+});
+
+test('a verdict is one POST /v1/feedback with the site\'s community, the key, the post in its context', async () => {
+  const { send, calls } = await setUp({ settings: COMMUNITY, onScore: () => jsonResponse(200, { stored: 1, community: 'tomato-growers' }) });
+  const answer = await send('send-verdict', agree);
+  assert.equal(answer.ok, true, answer.error);
+  assert.deepEqual(answer.result, { stored: 1, community: 'tomato-growers' });
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].url, `${SERVER}/v1/feedback`);
+  assert.equal(calls[0].init.method, 'POST');
+  assert.equal(calls[0].init.headers.Authorization, 'Bearer k3y');
+  assert.deepEqual(calls[0].body, {
+    community: 'tomato-growers',
+    source: 'extension',
+    verdicts: [{
+      post: { id: '103', text: 'Are you an idiot?', parent_text: 'Water them evenly.' },
+      attribute: 'insult', value: 1, thread: { title: 'Tomatoes' }, moderator: 'Ann',
+    }],
+  });
+});
+
+test('a verdict\'s text is sent as it was scored: clipped to 20 KB, lone surrogates replaced', async () => {
+  const { send, calls } = await setUp({ settings: COMMUNITY, onScore: () => jsonResponse(200, { stored: 1 }) });
+  await send('send-verdict', { ...agree, post: { id: '1', text: `half \uD800 ${'😀'.repeat(6000)}`, parentText: null } });
+  const { post } = calls[0].body.verdicts[0];
+  assert.ok(post.text.startsWith('half \uFFFD '));
+  assert.ok(new TextEncoder().encode(post.text).length <= 20480);
+  assert.equal('parent_text' in post, false);
+});
+
+test('no verdict leaves a site without a community, a site not enabled, or without the post\'s text', async () => {
+  const none = await setUp();
+  assert.equal((await none.send('send-verdict', agree)).code, 'no-community');
+  const { send, calls } = await setUp({ settings: COMMUNITY });
+  assert.equal((await send('send-verdict', agree, { tab: { id: 3 }, url: 'https://other.example.com/t/1' })).code, 'site-not-enabled');
+  assert.equal((await send('send-verdict', { ...agree, post: { id: '1', text: ' ' } })).code, 'rejected');
+  assert.equal((await send('send-verdict', { ...agree, value: 2 })).code, 'rejected');
+  assert.equal(none.calls.length + calls.length, 0);
+});
+
+const errorBody = (status, message) => jsonResponse(status, { error: { code: status, message } }, status === 503 ? { 'Retry-After': '30' } : {});
+for (const [name, respond, code, pattern] of [
+  ['feedback off', () => errorBody(403, 'feedback is off on this server: nothing is stored; its operator turns it on with MODLENS_FEEDBACK=on'),
+    'feedback-off', /^feedback is off on the Modlens server \(its operator turns it on with MODLENS_FEEDBACK=on\)$/],
+  ['a key bound to other communities', () => errorBody(403, "this API key does not serve community 'tomato-growers'"),
+    'forbidden', /^the server refused: this API key does not serve community 'tomato-growers'$/],
+  ['a server without the route', () => errorBody(404, 'not found'),
+    'not-found', /^the server at http:\/\/127\.0\.0\.1:8000 has no \/v1\/feedback route \(404\)/],
+  ['a store that is down', () => errorBody(503, 'the verdict store is unavailable (database unreachable or not migrated:\n`flask --app server db upgrade`)'),
+    'unavailable', /^the server's verdict store is unavailable; nothing was stored, try again in 30 s$/],
+  ['a server that is down', () => { throw new TypeError('Failed to fetch'); },
+    'unreachable', /^cannot reach the Modlens server at http:\/\/127\.0\.0\.1:8000$/],
+  ['a server that never answers', (body, call) => new Promise((resolve, reject) => {
+    call.init.signal.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+  }), 'unreachable', /^no answer from the Modlens server at http:\/\/127\.0\.0\.1:8000 in 0\.05 s$/],
+  ['a refused verdict', () => errorBody(400, "verdicts[0].attribute is 'rudeness', not one of: toxicity, insult"),
+    'rejected', /^the server refused the verdict \(400\): verdicts\[0\]\.attribute is 'rudeness'/],
+  ['a refused key', () => errorBody(401, 'the API key is not valid'), 'unauthorized', /^the server refused the API key: the API key is not valid$/],
+]) {
+  test(`a verdict to ${name} fails at once with one line: ${code}`, async () => {
+    const { send, calls } = await setUp({ settings: COMMUNITY, onScore: respond });
+    const answer = await send('send-verdict', agree);
+    assert.equal(answer.ok, false);
+    assert.equal(answer.code, code);
+    assert.match(answer.error, pattern);
+    assert.doesNotMatch(answer.error, /\n/);
+    assert.equal(calls.length, 1, 'a verdict is not retried behind the moderator\'s back');
+  });
+}
