@@ -92,10 +92,9 @@ def _community(community, key):
 
 def _page(template, status=200, **context):
     response = Response(render_template(f"moderators/{template}", **context), status, mimetype="text/html")
-    # The page's forms carry the key and the page shows a community's verdicts: no cache
-    # keeps it, no other site frames it (its Apply button must not be clicked by proxy).
+    # The page's forms carry the key: no cache may keep it, whatever server/security.py
+    # decides for HTML at large (it also keeps other sites from framing the Apply button).
     response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
     return response
 
 
