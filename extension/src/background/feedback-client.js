@@ -74,7 +74,7 @@
       response = await fetchImpl(`${serverUrl}/v1/feedback`, {
         method: 'POST', headers, body: JSON.stringify(body), signal: controller.signal,
       });
-    } catch (error) {
+    } catch {
       throw new FeedbackError('unreachable', controller.signal.aborted
         ? `no answer from the Modlens server at ${serverUrl} in ${timeoutMs / 1000} s`
         : `cannot reach the Modlens server at ${serverUrl}`);

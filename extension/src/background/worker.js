@@ -1,7 +1,6 @@
 // The service worker: the only part of the extension that talks to the Modlens server
 // and owns storage. Content scripts, the popup and the options page reach it through
 // typed messages (src/shared/messages.js).
-/* global importScripts */
 if (typeof importScripts === 'function' && !(globalThis.Modlens && globalThis.Modlens.scoringClient)) {
   // Chromium runs this file as the service worker; Firefox loads the same files through
   // background.scripts, where they are already present.

@@ -27,6 +27,7 @@
 
   // The server's rule for a community id (server/communities.py COMMUNITY_ID): printable
   // text without spaces, at most 256 bytes of UTF-8.
+  // eslint-disable-next-line no-control-regex -- naming the control characters is the point: the server refuses them.
   const COMMUNITY_ID = /^[^\s\x00-\x1f\x7f]+$/u;
 
   class SettingsError extends Error {}
