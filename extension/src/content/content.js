@@ -13,6 +13,23 @@
     'no-posts': 'No posts with text were found on this page.',
   };
 
+  /**
+   * What a page nearly was (the adapter's nearMiss), for a moderator: the engine as
+   * site-profiles.json names it, what on the page points at it, and why it did not match.
+   */
+  function nearMissText(missed, siteProfiles) {
+    const profile = (siteProfiles.profiles || []).find((p) => p.engine === missed.engine);
+    const seen = missed.evidence.length ? ` (seen: ${missed.evidence.join(', ')})` : '';
+    return `looks nearly like ${profile ? profile.name : missed.engine}${seen}, but ${missed.why_not}`;
+  }
+
+  /** For a guessed page, one line that says so and what it nearly matched; null otherwise. */
+  function guessNote(profile, siteProfiles) {
+    if (!profile || !profile.guessed) return null;
+    if (!profile.nearMiss) return 'Guessed: no known forum engine leaves its marks on this page.';
+    return `Guessed: ${nearMissText(profile.nearMiss, siteProfiles)}.`;
+  }
+
   /** Only the fields the server takes: no elements, no text maps. */
   function wirePost(post) {
     return { id: post.id, author: post.author, text: post.text, quotes: post.quotes, parentId: post.parentId };
@@ -104,6 +121,7 @@
         notScored: notScored(),
         engine: profile ? profile.engine : null,
         guessed: Boolean(profile && profile.guessed),
+        guess: config ? guessNote(profile, config.profiles) : null,
         status,
         paused,
         postsScored: entries.length,
@@ -293,7 +311,8 @@
       }
       profile = adapter.chooseProfile(config.profiles, doc, win.location.href);
       if (!profile) {
-        fail('not-recognised', MESSAGES['not-recognised']);
+        const missed = adapter.nearMiss(config.profiles, doc, win.location.href);
+        fail('not-recognised', missed ? `${MESSAGES['not-recognised']} It ${nearMissText(missed, config.profiles)}.` : MESSAGES['not-recognised']);
         setStatus('Page not recognised.');
         return;
       }
@@ -306,7 +325,7 @@
     return { start, scan, state, next, previous, handlers };
   }
 
-  Modlens.content = { createPageController };
+  Modlens.content = { createPageController, guessNote };
 
   // In the browser: start once per page, even if the script is injected twice.
   if (typeof chrome !== 'undefined' && chrome.runtime && chrome.runtime.id && !globalThis.modlensPageController) {

@@ -32,6 +32,7 @@
     .sev-high { color: #b42318; } .sev-medium { color: #b54708; } .sev-low { color: #8a6d00; }
     .hint { color: #57606a; font-size: 11px; margin-top: 6px; }
     .not-scored { margin: 6px 0; color: #1f3b63; }
+    .guess { margin: 6px 0; color: #57606a; font-size: 12px; }
   `;
 
   function el(doc, tag, className, text) {
@@ -68,6 +69,9 @@
     const body = el(doc, 'div', 'body');
     const status = el(doc, 'p', 'status', 'Reading the page…');
     status.setAttribute('role', 'status');
+    // On a guessed page: that it was guessed, and which engine it nearly was and why not.
+    const guess = el(doc, 'p', 'guess');
+    guess.hidden = true;
     const errors = el(doc, 'ul', 'errors');
     errors.setAttribute('role', 'alert');
     const counts = el(doc, 'ul', 'counts');
@@ -93,7 +97,7 @@
 
     const list = el(doc, 'ol', 'flagged');
     const hint = el(doc, 'p', 'hint', 'Alt+Shift+J / Alt+Shift+K: next / previous flagged post.');
-    body.append(status, errors, counts, notScored, nav, list, hint);
+    body.append(status, guess, errors, counts, notScored, nav, list, hint);
     panel.append(header, body);
     root.append(style, panel);
     (doc.body || doc.documentElement).append(host);
@@ -103,6 +107,8 @@
     function render(state) {
       engine.textContent = state.engine ? `${state.engine}${state.guessed ? ' (guessed)' : ''}` : '';
       status.textContent = state.status;
+      guess.hidden = !state.guess;
+      guess.textContent = state.guess || '';
       counts.replaceChildren();
       for (const [name, count] of Object.entries(state.counts || {})) {
         counts.append(el(doc, 'li', count ? 'nonzero' : '', `${name}: ${count}`));

@@ -15,6 +15,8 @@
     $('#state').textContent = pageState.paused ? 'Paused on this tab.' : pageState.status;
     show('#details', true);
     $('#engine').textContent = pageState.engine ? `${pageState.engine}${pageState.guessed ? ' (guessed)' : ''}` : 'not recognised';
+    show('#guess', Boolean(pageState.guess));
+    $('#guess').textContent = pageState.guess || '';
     $('#scored').textContent = String(pageState.postsScored);
     $('#flagged').textContent = String(pageState.flagged.length);
     const errors = $('#errors');

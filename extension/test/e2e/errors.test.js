@@ -1,5 +1,6 @@
 // End to end, with a stand-in server whose answers the test chooses: a hostile answer
-// stays inert in the real browser, and a server that is down shows one error, once.
+// stays inert in the real browser, and a server that is down shows one error, once; a
+// page no profile reads is guessed, and the panel says which engine it nearly was.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { startStaticServer, startStubScoringServer, close } from '../helpers/ser
 const PAGES = fileURLToPath(new URL('../fixtures/pages/', import.meta.url));
 const EVIL = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
 
-test('in Chromium: a server that is down is one error in the panel; hostile answers render inert', { skip: chromiumMissing(), timeout: 120000 }, async () => {
+test('in Chromium: a server that is down is one error in the panel; hostile answers render inert; a guessed page names its near miss', { skip: chromiumMissing(), timeout: 120000 }, async () => {
   const pages = await startStaticServer(PAGES);
   const stub = await startStubScoringServer((body) => ({
     model: { name: EVIL, version: EVIL },
@@ -50,6 +51,15 @@ test('in Chromium: a server that is down is one error in the panel; hostile answ
     assert.equal(await page.locator('#modlens-panel img').count(), 0);
     assert.equal(await page.textContent('[data-content="post-101"] .modlens-badge'), `${EVIL} 0.97`);
     assert.equal(await page.textContent('[data-content="post-101"] mark.modlens-span'), 'My t');
+
+    // A phpBB 3 board whose theme renumbers its posts: read by the generic guess, and the
+    // panel says so beside the engine.
+    await page.goto(`${pages.url}/guessed-near-phpbb3.html`);
+    await page.waitForFunction(() => document.querySelectorAll('.modlens-badge').length === 3, null, { timeout: 30000 });
+    assert.equal(await page.textContent('#modlens-panel .engine'), 'generic (guessed)');
+    assert.equal(await page.isVisible('#modlens-panel .guess'), true);
+    assert.equal(await page.textContent('#modlens-panel .guess'), 'Guessed: looks nearly like phpBB 3 (seen: marker div.post div.postbody, '
+      + 'marker body#phpbb), but its post selector (div.post[id^=p]:not([id^=post])) finds no post on this page.');
   } finally {
     await browser.close();
     await close(pages);

@@ -14,9 +14,9 @@ const recorded = () => ({ ok: true, result: { stored: 1, community: 'tomato-grow
 
 /** A page with a started controller; `scorePosts(payload)` answers score-posts, `sendVerdict(payload)` send-verdict. */
 async function startPage({
-  scorePosts = (payload) => ({ ok: true, result: keywordAnswer(payload) }), sendVerdict = recorded, html = FIXTURE, config = {},
+  scorePosts = (payload) => ({ ok: true, result: keywordAnswer(payload) }), sendVerdict = recorded, html = FIXTURE, config = {}, url,
 } = {}) {
-  const win = pageWindow(html);
+  const win = pageWindow(html, url);
   const sent = [];
   const listeners = [];
   const chromeApi = {
@@ -130,6 +130,37 @@ test('a page no profile recognises says so in the panel and sends nothing', asyn
   const { panel, scoreCalls } = await startPage({ html: '<main><h1>About</h1><p>We grow things.</p></main>' });
   assert.equal(scoreCalls().length, 0);
   assert.match(panel.querySelector('.errors').textContent, /does not recognise this page/);
+});
+
+// A phpBB 3 board whose theme renumbers its posts (msg<id>, not p<id>): guessed.
+const GUESSED = read('test/fixtures/pages/guessed-near-phpbb3.html');
+const PHPBB3_POSTS = 'its post selector (div.post[id^=p]:not([id^=post])) finds no post on this page';
+const OUTSIDE_ANY_ENGINE = 'https://allotments.example.org/board/seed-swap';
+
+test('a guessed page says so in the panel and the page state: the engine it nearly was, what points at it, why not', async () => {
+  const { panel, toContent, scoreCalls } = await startPage({ html: GUESSED, url: OUTSIDE_ANY_ENGINE });
+  assert.deepEqual(scoreCalls()[0].payload.posts.map((p) => p.author), ['marrowman', 'beanpole', 'Moderator Ruth']);
+  const expected = `Guessed: looks nearly like phpBB 3 (seen: marker div.post div.postbody, marker body#phpbb), but ${PHPBB3_POSTS}.`;
+  assert.equal(panel.querySelector('.engine').textContent, 'generic (guessed)');
+  assert.equal(panel.querySelector('.guess').hidden, false);
+  assert.equal(panel.querySelector('.guess').textContent, expected);
+  assert.equal((await toContent('get-page-state')).result.guess, expected);
+});
+
+test('a page guessed with no engine\'s marks on it says that; a recognised page has no guess line', async () => {
+  const html = GUESSED.replace('<body id="phpbb"', '<body').replaceAll('class="postbody"', 'class="entry"');
+  const guessed = await startPage({ html, url: OUTSIDE_ANY_ENGINE });
+  assert.equal(guessed.panel.querySelector('.guess').textContent, 'Guessed: no known forum engine leaves its marks on this page.');
+  const recognised = await startPage();
+  assert.equal(recognised.panel.querySelector('.guess').hidden, true);
+  assert.equal((await recognised.toContent('get-page-state')).result.guess, null);
+});
+
+test('a page no profile reads, but one nearly does, names that engine in its error', async () => {
+  const { panel, scoreCalls } = await startPage({ html: '<body id="phpbb"><main><h1>Board index</h1><p>Welcome.</p></main></body>', url: OUTSIDE_ANY_ENGINE });
+  assert.equal(scoreCalls().length, 0);
+  assert.equal(panel.querySelector('.errors').textContent, 'Modlens does not recognise this page as a forum thread: no site profile finds posts here. '
+    + `It looks nearly like phpBB 3 (seen: marker body#phpbb), but ${PHPBB3_POSTS}.`);
 });
 
 test('the content script answers typed messages; an unknown type fails loudly', async () => {

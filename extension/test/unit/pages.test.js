@@ -56,6 +56,24 @@ test('popup on an enabled forum: the tab\'s state, and pause/resume sent to its 
   assert.deepEqual(calls.filter((c) => c.type.startsWith('tab:')).map((c) => c.type), ['tab:get-page-state', 'tab:pause', 'tab:resume']);
 });
 
+test('popup on a guessed page: the engine marked guessed, and the line that says what it nearly was, as text', async () => {
+  const guess = 'Guessed: looks nearly like phpBB 3 (seen: marker body#phpbb), but its post selector (<img src=x onerror=alert(1)>) finds no post on this page.';
+  const { doc } = openPage('src/popup/popup.html', POPUP, {
+    answers: { 'get-settings': SETTINGS, 'tab:get-page-state': { ...pageState(false), engine: 'generic', guessed: true, guess } },
+  });
+  await settle();
+  assert.equal(doc.querySelector('#engine').textContent, 'generic (guessed)');
+  assert.equal(doc.querySelector('#guess').hidden, false);
+  assert.equal(doc.querySelector('#guess').textContent, guess);
+  assert.equal(doc.querySelectorAll('img').length, 0);
+});
+
+test('popup on a recognised page has no guess line', async () => {
+  const { doc } = openPage('src/popup/popup.html', POPUP, { answers: { 'get-settings': SETTINGS, 'tab:get-page-state': pageState(false) } });
+  await settle();
+  assert.equal(doc.querySelector('#guess').hidden, true);
+});
+
 test('popup on a forum not enabled: "Enable on this site" asks for that site only, saves it and reloads the tab', async () => {
   const { doc, calls } = openPage('src/popup/popup.html', POPUP, {
     tabUrl: 'https://other-forum.example.net/t/42',
