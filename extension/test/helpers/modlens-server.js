@@ -19,10 +19,14 @@ function freePort() {
 /** `env`: MODLENS_* settings for this server (feedback on, a key), over the test's own environment. */
 export async function startModlensServer({ readyTimeoutMs = 120000, env = {} } = {}) {
   const port = await freePort();
-  const child = spawn('gunicorn', ['-c', 'gunicorn.conf.py', 'server:create_app()'], {
+  const bind = `127.0.0.1:${port}`;
+  // gunicorn.conf.py binds all interfaces once API keys are set (as a platform's router
+  // expects); a test's server is for this machine only, so it names loopback itself, and
+  // gunicorn's command line wins over its config file.
+  const child = spawn('gunicorn', ['-c', 'gunicorn.conf.py', '--bind', bind, 'server:create_app()'], {
     cwd: REPO_ROOT,
     // One worker is enough for one test and spares the shared machine's cores.
-    env: { ...process.env, ...env, PORT: String(port), WEB_CONCURRENCY: '1' },
+    env: { ...process.env, ...env, WEB_CONCURRENCY: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -32,11 +36,14 @@ export async function startModlensServer({ readyTimeoutMs = 120000, env = {} } =
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the Modlens server exited (${child.exitCode}):\n${log.slice(-3000)}`);
-    try {
-      const response = await fetch(`${url}/readyz`);
-      if (response.status === 200) return { url, child, log: () => log, stop: () => stop(child) };
-    } catch {
-      // Not listening yet.
+    const ready = await fetch(`${url}/readyz`).then((response) => response.status === 200, () => false);
+    if (ready) {
+      const listening = log.match(/Listening at: \S+/g) || [];
+      if (listening.join() !== `Listening at: http://${bind}`) {
+        await stop(child);
+        throw new Error(`the Modlens server should listen on ${bind} alone, but says ${listening.join(', ')}`);
+      }
+      return { url, child, log: () => log, stop: () => stop(child) };
     }
     await new Promise((r) => setTimeout(r, 500));
   }
