@@ -31,18 +31,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import ATTRIBUTES
 
-from . import adaptation, scoring, store
+from . import adaptation, contract, scoring, store
 from .auth import check_community_access, presented_key
 from .config import hash_key
+from .contract import COMMUNITY_PATTERN  # noqa: F401 - the moderators' page states it too
 from .errors import APIError
 from .limits import rate_limited
-from .validation import array, obj, read_json_object, string
+from .openapi import contract_route
+from .validation import string
 
 bp = Blueprint("communities", __name__)
 
-# Any printable text without spaces: Coral Talk names its community `Coral:https://host/`.
-COMMUNITY_PATTERN = r"^[^\s\u0000-\u001f\u007f]+$"  # ECMA-262, as the OpenAPI document states it
-COMMUNITY_ID = re.compile(r"^[^\s\x00-\x1f\x7f]{1,256}$")
+COMMUNITY_ID = re.compile(contract.COMMUNITY_ID)
 SOURCES = ("extension", "api", "perspective")
 # A verdict's thread is scored with thresholds no score reaches: no flags, so no spans,
 # which a verdict does not need.
@@ -280,54 +280,17 @@ def store_verdicts(community, judged, source):
     return len(rows)
 
 
-def read_verdicts(body):
-    """Check a /v1/feedback body; return (community, [verdict], source)."""
-    community = check_community(body.get("community"), "community")
-    source = body.get("source", "api")
-    if source not in ("extension", "api"):
-        raise APIError("source must be extension or api")
-    limit = current_app.config["MAX_TEXT_BYTES"]
-    items = array(body.get("verdicts"), "verdicts", max_items=current_app.config["MAX_POSTS"])
-    if not items:
-        raise APIError("verdicts must hold at least one verdict")
-    judged = []
-    for i, item in enumerate(items):
-        name = f"verdicts[{i}]"
-        item = obj(item, name)
-        post = obj(item.get("post"), f"{name}.post")
-        string(post.get("id"), f"{name}.post.id", required=False, max_bytes=256)
-        thread = obj(item.get("thread"), f"{name}.thread", required=False)
-        judged.append({
-            "field": name,
-            "text": string(post.get("text"), f"{name}.post.text", nonblank=True, max_bytes=limit),
-            "parent_text": string(post.get("parent_text"), f"{name}.post.parent_text", required=False, max_bytes=limit) or None,
-            "title": string(thread.get("title"), f"{name}.thread.title", required=False, max_bytes=limit) or None,
-            "attribute": attribute_name(item.get("attribute"), f"{name}.attribute"),
-            "value": verdict_value(item.get("value"), f"{name}.value"),
-            "moderator": string(item.get("moderator"), f"{name}.moderator", required=False, nonblank=True, max_bytes=256),
-        })
-    return community, judged, source
-
-
-def attribute_name(value, field_name):
-    name = string(value, field_name)
-    if name not in ATTRIBUTES:
-        raise APIError(f"{field_name} is {name[:40]!r}, not one of: {', '.join(ATTRIBUTES)}")
-    return name
-
-
-def verdict_value(value, field_name):
-    if isinstance(value, bool) or value not in (0, 1):
-        raise APIError(f"{field_name} must be 1 (the attribute applies) or 0 (it does not)")
-    return int(value)
-
-
 @bp.post("/v1/feedback")
 @rate_limited
-def feedback():
+@contract_route(contract.FeedbackResponse, errors=(503,), operation_id="storeFeedback")
+def feedback(json: contract.FeedbackRequest):
+    """Store moderators' verdicts on posts, for their community's calibration.
+
+    Answers how many verdicts were stored.
+    """
     store.require()
-    community, judged, source = read_verdicts(read_json_object())
-    return {"stored": store_verdicts(community, judged, source), "community": community}
+    community = check_community(json.community, "community")
+    return {"stored": store_verdicts(community, json.judged(), json.source), "community": community}
 
 
 # --- a community's state, and adapting it -------------------------------------------------
@@ -402,7 +365,12 @@ def attribute_state(attribute, x, labels, calibration):
 
 
 @bp.get("/v1/communities/<community:community>")
+@contract_route(contract.CommunityState, errors=(404, 503), operation_id="communityState")
 def community_state(community):
+    """A community's verdicts: today's precision and recall, suggested thresholds, its calibration.
+
+    Per attribute, and the audit log.
+    """
     store.require()
     return community_report(check_community(community, "community"))
 
@@ -459,15 +427,16 @@ def _rescore_stale(rows, model):
 
 
 @bp.post("/v1/communities/<community:community>/adapt")
-def adapt(community):
+@contract_route(contract.AdaptResponse, errors=(404, 503), operation_id="adaptCommunity")
+def adapt(community, json: contract.AdaptRequest):
+    """Fit the community's calibration from its verdicts; apply what measures better.
+
+    Before and after, per attribute.
+    """
     store.require()
     community = check_community(community, "community")
-    body = read_json_object() if _has_body() else {}
-    wanted = body.get("attributes")
-    wanted = set(ATTRIBUTES) if wanted is None else {
-        attribute_name(a, f"attributes[{i}]") for i, a in enumerate(array(wanted, "attributes"))}
-    moderator = string(body.get("moderator"), "moderator", required=False, nonblank=True, max_bytes=256)
-    return adapt_community(community, wanted, moderator)
+    wanted = set(ATTRIBUTES if json.attributes is None else json.attributes)
+    return adapt_community(community, wanted, json.moderator)
 
 
 def adapt_community(community, wanted, moderator=None, key=None):
@@ -513,12 +482,6 @@ def adapt_community(community, wanted, moderator=None, key=None):
                                       "why": "judged under another model version without their text kept "
                                              "(MODLENS_FEEDBACK_KEEP_TEXT): they cannot be re-scored"}
     return response
-
-
-def _has_body():
-    from flask import request
-
-    return bool(request.get_data(cache=True))
 
 
 # --- the operator's commands ---------------------------------------------------------------

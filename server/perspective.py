@@ -36,53 +36,42 @@ its shape and error types. Where we differ, on purpose:
 """
 
 import json
-import re
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from models import ATTRIBUTES as models_attributes
 from models import language
 
-from . import communities, scoring, store
+from . import communities, contract, scoring, store
 from .auth import query_key
+from .contract import CORAL_DECISIONS, PERSPECTIVE_ATTRIBUTES as ATTRIBUTES
 from .errors import APIError
 from .limits import rate_limited
 from .metrics import get_metrics
+from .openapi import contract_route
 from .requestlog import count_posts
-from .validation import array, obj, read_json_object, string, utf16_offset
+from .validation import utf16_offset
 
 bp = Blueprint("perspective", __name__, url_prefix="/v1alpha1")
 
-# Perspective's production names, then ours in the same form.
-DIRECT = {
-    "TOXICITY": "toxicity",
-    "IDENTITY_ATTACK": "identity_attack",
-    "INSULT": "insult",
-    "PROFANITY": "profanity",
-    "THREAT": "threat",
-    "NEGATIVITY": "negativity",
-    "HOSTILITY": "hostility",
-    "SARCASM": "sarcasm",
-    "OFF_TOPIC": "off_topic",
-}
 SEVERE_TOXICITY = "SEVERE_TOXICITY"
 SEVERE_COMPONENTS = ("identity_attack", "insult", "threat")
-ATTRIBUTES = (*DIRECT, SEVERE_TOXICITY)
 COMMENT_ID = "comment"
 
 
 @bp.post("/comments:analyze")
 @query_key
 @rate_limited
-def analyze():
-    body = read_json_object()
-    text = _comment_text(body)
-    requested = _requested_attributes(body.get("requestedAttributes"))
-    spans_wanted = _boolean(body, "spanAnnotations")
-    _boolean(body, "doNotStore")
-    _check_languages(body.get("languages"), requested)
-    token = _optional_strings(body)
-    community = body.get("communityId")
+@contract_route(contract.AnalyzeResponse, errors=(503,), operation_id="perspectiveAnalyze")
+def analyze(json: contract.AnalyzeRequest):
+    """Perspective API comments:analyze.
+
+    Perspective's response format.
+    """
+    text = json.comment.text
+    requested = json.requested()
+    _check_languages(json.languages, requested)
+    community = json.communityId
     calibration = communities.calibration_for(None if community is None else communities.check_community(community, "communityId"))
     found = language.identify(text)
     if not found.scored:
@@ -97,15 +86,15 @@ def analyze():
     # Threshold 0 flags every requested attribute, so the scorer returns the words that
     # drove each score as spans with their own scores: Perspective's spanScores. The
     # comment is read with any sentences in another language blanked (same offsets).
-    result = scorer.score_thread(_thread(language.english_text(text, found), body.get("context")), attributes=names,
+    result = scorer.score_thread(_thread(language.english_text(text, found), json.context), attributes=names,
                                  thresholds={n: 0.0 for n in names})[-1]
     communities.apply_refits(calibration, [result], [text])
     count_posts(1)
     detected = list(dict.fromkeys([found.language, *(lang for *_, lang in found.other_sentences), *(["en"] if found.mixed else [])]))
-    response = {"attributeScores": attribute_scores(requested, result, text, spans_wanted),
+    response = {"attributeScores": attribute_scores(requested, result, text, bool(json.spanAnnotations)),
                 "languages": detected, "detectedLanguages": detected}
-    if token is not None:
-        response["clientToken"] = token
+    if json.clientToken is not None:
+        response["clientToken"] = json.clientToken
     response["model"] = scoring.model_info(scorer)
     response["calibration"] = calibration.info()
     return response
@@ -114,27 +103,26 @@ def analyze():
 @bp.post("/comments:suggestscore")
 @query_key
 @rate_limited
-def suggestscore():
-    body = read_json_object()
-    text = _comment_text(body)
-    scores = obj(body.get("attributeScores"), "attributeScores")
-    if not scores:
-        raise APIError("attributeScores must name at least one attribute", error_type="NO_REQUESTED_ATTRIBUTES")
+@contract_route(contract.SuggestResponse, errors=(503,), operation_id="perspectiveSuggestScore")
+def suggestscore(json: contract.SuggestRequest):
+    """Perspective API comments:suggestscore, stored as a verdict of its communityId with feedback on.
+
+    Without feedback on, or without a communityId, the suggestion is accepted and dropped.
+    The answer echoes the clientToken.
+    """
+    text = json.comment.text
     verdicts = {}
-    for key, value in scores.items():
-        summary = obj(obj(value, f"attributeScores.{key}").get("summaryScore"), f"attributeScores.{key}.summaryScore")
-        score = _probability(summary.get("value"), f"attributeScores.{key}.summaryScore.value", required=True)
+    for key, value in json.attributeScores.items():
         if key in CORAL_DECISIONS:
             verdicts["toxicity"] = CORAL_DECISIONS[key]
-        elif (name := _attribute_name(key, "attributeScores")) != SEVERE_TOXICITY:
-            verdicts[name] = int(score >= 0.5)  # SEVERE_TOXICITY is derived, not a head to learn
+        elif (name := contract.perspective_name(key)) != SEVERE_TOXICITY:
+            verdicts[name] = int(value.summaryScore.value >= 0.5)  # SEVERE_TOXICITY is derived, not a head to learn
     parent = None
-    if body.get("context") is not None:
-        entries = [t for t in _context_texts(body.get("context")) if not _is_coral_note(t)]
+    if json.context is not None:
+        entries = [t for t in json.context.texts() if not _is_coral_note(t)]
         parent = entries[-1] if entries else None
-    _check_languages(body.get("languages"), [])
-    token = _optional_strings(body)
-    community = body.get("communityId")
+    _check_languages(json.languages, [])
+    community = json.communityId
     community = None if community is None else communities.check_community(community, "communityId")
     get_metrics().suggestions.inc()
     if store.enabled() and community is not None and verdicts:
@@ -142,12 +130,7 @@ def suggestscore():
                    "value": v, "moderator": None} for a, v in verdicts.items()]
         communities.store_verdicts(community, judged, "perspective")
     # Otherwise (feedback off, or no community named) the suggestion is counted and dropped.
-    return {"clientToken": token} if token is not None else {}
-
-
-# Coral Talk's moderation decisions, sent as suggestscore's attribute names: a comment
-# deleted (rejected) by a moderator is taken as toxic, one approved or highlighted as not.
-CORAL_DECISIONS = {"DELETED": 1, "APPROVED": 0, "HIGHLIGHTED": 0}
+    return {"clientToken": json.clientToken} if json.clientToken is not None else {}
 
 
 def _is_coral_note(text):
@@ -211,65 +194,8 @@ def _spans(result, name):
     return {(int(s["begin"]), int(s["end"])): float(s["score"]) for s in result["spans"] if s["attribute"] == name}
 
 
-def _comment_text(body):
-    comment = obj(body.get("comment"), "comment")
-    text = comment.get("text")
-    if text is None or (isinstance(text, str) and not text.strip()):
-        raise APIError("comment.text must be a non-empty string", error_type="COMMENT_EMPTY")
-    text = string(text, "comment.text")
-    limit = current_app.config["MAX_TEXT_BYTES"]
-    if len(text.encode("utf-8")) > limit:
-        raise APIError(f"comment.text is over the limit of {limit} bytes of UTF-8", 413, error_type="COMMENT_TOO_LONG")
-    _text_type(comment.get("type"), "comment.type")
-    return text
-
-
-def _text_type(value, field):
-    if value is not None and value != "PLAIN_TEXT":
-        raise APIError(f"{field} must be PLAIN_TEXT, the only text type served")
-
-
-def _requested_attributes(value):
-    """[(key as sent, our attribute name or SEVERE_TOXICITY, scoreThreshold)]."""
-    if value is None or (isinstance(value, dict) and not value):
-        raise APIError("requestedAttributes must name at least one attribute", error_type="NO_REQUESTED_ATTRIBUTES")
-    requested = []
-    for key, options in obj(value, "requestedAttributes").items():
-        name = _attribute_name(key, "requestedAttributes")
-        options = obj(options, f"requestedAttributes.{key}", required=False)
-        score_type = options.get("scoreType")
-        if score_type is not None and score_type != "PROBABILITY":
-            raise APIError(f"requestedAttributes.{key}.scoreType must be PROBABILITY, the only score type served")
-        threshold = _probability(options.get("scoreThreshold"), f"requestedAttributes.{key}.scoreThreshold")
-        requested.append((key, name, threshold or 0.0))
-    return requested
-
-
-def _attribute_name(key, field):
-    # `TOXICITY@6` names a version of Google's model; we serve ours under every version.
-    base, _, version = key.partition("@")
-    if base not in ATTRIBUTES or (version and not re.fullmatch(r"[0-9]+", version)) or key.endswith("@"):
-        raise APIError(f"{field}: unknown attribute {key!r}; served: {', '.join(ATTRIBUTES)}")
-    return base if base == SEVERE_TOXICITY else DIRECT[base]
-
-
-def _probability(value, field, required=False):
-    if value is None and not required:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-        raise APIError(f"{field} must be a number from 0 to 1")
-    return float(value)
-
-
-def _boolean(body, key):
-    value = body.get(key)
-    if value is not None and not isinstance(value, bool):
-        raise APIError(f"{key} must be true or false")
-    return bool(value)
-
-
-def _check_languages(value, requested):
-    languages = [string(lang, f"languages[{i}]") for i, lang in enumerate(array(value, "languages", required=False))]
+def _check_languages(languages, requested):
+    """Refuse a request whose `languages` lack English: the model reads English only."""
     if languages and not any(lang.lower() == "en" or lang.lower().startswith(("en-", "en_")) for lang in languages):
         first = requested[0][0] if requested else "the model"
         raise APIError(
@@ -278,30 +204,10 @@ def _check_languages(value, requested):
         )
 
 
-def _optional_strings(body):
-    """Check the pass-through strings; return the clientToken to echo (or None)."""
-    for key in ("sessionId", "communityId"):
-        string(body.get(key), key, required=False, max_bytes=1024)
-    return string(body.get("clientToken"), "clientToken", required=False, max_bytes=1024)
-
-
-def _context_texts(value):
-    context = obj(value, "context", required=False)
-    entries = array(context.get("entries"), "context.entries", required=False, max_items=current_app.config["MAX_CONTEXT_ENTRIES"])
-    texts = []
-    for i, entry in enumerate(entries):
-        entry = obj(entry, f"context.entries[{i}]")
-        text = string(entry.get("text"), f"context.entries[{i}].text", max_bytes=current_app.config["MAX_TEXT_BYTES"])
-        _text_type(entry.get("type"), f"context.entries[{i}].type")
-        if text.strip():
-            texts.append(text)
-    return texts
-
-
 def _thread(text, context):
     """The comment as the last post of a thread made of its context entries."""
     posts = [{"id": f"context-{i}", "text": t, "author": None, "parent_id": None, "quotes": []}
-             for i, t in enumerate(_context_texts(context))]
+             for i, t in enumerate(context.texts() if context is not None else [])]
     parent = posts[-1]["id"] if posts else None
     posts.append({"id": COMMENT_ID, "text": text, "author": None, "parent_id": parent, "quotes": []})
     return {"title": "", "posts": posts}

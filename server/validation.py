@@ -1,4 +1,4 @@
-"""Reading request bodies and checking them field by field.
+"""Reading request bodies, and checking them against the contract (server/contract.py).
 
 Every refusal is an APIError whose message names the field (`posts[3].text must be a
 string`): 400 for a malformed body or field, 413 for more posts or longer text than the
@@ -8,12 +8,10 @@ configured limits, 415 for a body that is not JSON. Nothing here scores anything
 import json
 
 from flask import current_app, request
+from pydantic import ValidationError
 
-from models import ATTRIBUTES
-
+from .contract import PERSPECTIVE_ERROR_TYPES, TOO_LARGE
 from .errors import APIError
-
-SPAN_OFFSETS = ("codepoint", "utf16")
 
 
 def read_json_object():
@@ -59,93 +57,54 @@ def string(value, field, *, required=True, nonblank=False, max_bytes=None):
     return value
 
 
-def obj(value, field, *, required=True):
-    if value is None and not required:
-        return {}
-    if value is None:
-        raise APIError(f"{field} is required and must be an object")
-    if not isinstance(value, dict):
-        raise APIError(f"{field} must be an object")
-    return value
+def parse(model, body):
+    """`body` checked against a request model of server/contract.py, with this app's limits;
+    the first thing wrong (anything too large first) becomes an APIError naming its field."""
+    try:
+        return model.model_validate(body, context={"config": current_app.config})
+    except ValidationError as error:
+        problems = error.errors(include_url=False)
+        first = next((p for p in problems if p["type"] == TOO_LARGE), problems[0])
+        raise APIError(describe(first), 413 if first["type"] == TOO_LARGE else 400,
+                       error_type=first["type"] if first["type"] in PERSPECTIVE_ERROR_TYPES else None) from None
 
 
-def array(value, field, *, required=True, max_items=None):
-    if value is None and not required:
-        return []
-    if value is None:
-        raise APIError(f"{field} is required and must be an array")
-    if not isinstance(value, list):
-        raise APIError(f"{field} must be an array")
-    if max_items is not None and len(value) > max_items:
-        raise APIError(f"{field} has {len(value)} items; the limit is {max_items}", 413)
-    return value
+# What a value of each JSON type is called in a message.
+KINDS = {"string_type": "a string", "list_type": "an array", "dict_type": "an object", "model_type": "an object",
+         "model_attributes_type": "an object", "bool_type": "true or false", "float_type": "a number",
+         "int_type": "a whole number"}
 
 
-def score_request(body):
-    """Check a /v1/score body; return (thread for the scorer, attributes, span offset unit).
-
-    A `parent_id` that names no earlier post of the request (a page 2 whose parent is on
-    page 1) is dropped rather than refused: the scorer then judges the post against the
-    title and opening post alone.
-    """
-    config = current_app.config
-    limit = config["MAX_TEXT_BYTES"]
-    thread = obj(body.get("thread"), "thread", required=False)
-    title = string(thread.get("title"), "thread.title", required=False, max_bytes=limit) or ""
-    for key in ("url", "site"):
-        string(thread.get(key), f"thread.{key}", required=False, max_bytes=limit)
-    posts = array(body.get("posts"), "posts", max_items=config["MAX_POSTS"])
-    if not posts:
-        raise APIError("posts must hold at least one post")
-    seen = set()
-    checked = []
-    for i, post in enumerate(posts):
-        checked.append(_post(post, f"posts[{i}]", seen, config))
-        seen.add(checked[-1]["id"])
-    return {"title": title, "posts": checked}, attribute_names(body.get("attributes")), span_offsets(body)
+def describe(problem):
+    """One pydantic error as a sentence that names the field: `posts[3].text must be a string`."""
+    field = field_path(problem["loc"])
+    kind, ctx = problem["type"], problem.get("ctx", {})
+    if kind == "missing":
+        text = "is required"
+    elif kind in KINDS:
+        text = ("is required and must be " if problem["input"] is None else "must be ") + KINDS[kind]
+    elif kind == "literal_error":
+        choices = ctx["expected"].replace("'", "")  # pydantic's "'a', 'b' or 'c'"
+        text = f"must be {choices}, not {_shown(problem['input'])}"
+    elif kind == "greater_than_equal":
+        text = f"must be a number of at least {ctx['ge']:g}"
+    elif kind == "less_than_equal":
+        text = f"must be a number of at most {ctx['le']:g}"
+    else:  # the contract's own checks (server/contract.py) word their messages for a field
+        text = problem["msg"]
+    return f"{field} {text}" if field else text
 
 
-def _post(post, field, earlier_ids, config):
-    limit = config["MAX_TEXT_BYTES"]
-    post = obj(post, field)
-    post_id = string(post.get("id"), f"{field}.id", nonblank=True, max_bytes=256)
-    if post_id in earlier_ids:
-        raise APIError(f"{field}.id repeats an earlier post's id {post_id!r}")
-    parent_id = string(post.get("parent_id"), f"{field}.parent_id", required=False, max_bytes=256)
-    quotes = []
-    for j, quote in enumerate(array(post.get("quotes"), f"{field}.quotes", required=False, max_items=config["MAX_QUOTES"])):
-        quote = obj(quote, f"{field}.quotes[{j}]")
-        quotes.append({
-            "author": string(quote.get("author"), f"{field}.quotes[{j}].author", required=False, max_bytes=limit),
-            "text": string(quote.get("text"), f"{field}.quotes[{j}].text", max_bytes=limit),
-        })
-    return {
-        "id": post_id,
-        "author": string(post.get("author"), f"{field}.author", required=False, max_bytes=limit),
-        "text": string(post.get("text"), f"{field}.text", nonblank=True, max_bytes=limit),
-        "parent_id": parent_id if parent_id in earlier_ids else None,
-        "quotes": quotes,
-    }
+def field_path(loc):
+    """("posts", 3, "text") -> "posts[3].text"."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f"{'.' if path else ''}{part}"
+    return path
 
 
-def attribute_names(value):
-    """The attributes asked for, in our canonical order; all of them when absent."""
-    if value is None:
-        return list(ATTRIBUTES)
-    names = array(value, "attributes")
-    if not names:
-        raise APIError("attributes, when given, must name at least one attribute")
-    for i, name in enumerate(names):
-        if string(name, f"attributes[{i}]") not in ATTRIBUTES:
-            raise APIError(f"attributes[{i}] is {name!r}, not one of: {', '.join(ATTRIBUTES)}")
-    return [name for name in ATTRIBUTES if name in names]
-
-
-def span_offsets(body):
-    unit = body.get("span_offsets", "codepoint")
-    if unit not in SPAN_OFFSETS:
-        raise APIError(f"span_offsets must be one of: {', '.join(SPAN_OFFSETS)}")
-    return unit
+def _shown(value):
+    return repr(value[:40]) if isinstance(value, str) else json.dumps(value)[:40]
 
 
 def utf16_offset(text, index):
