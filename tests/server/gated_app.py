@@ -1,7 +1,8 @@
 """An app factory for gunicorn whose scorer holds each request until the test opens a gate.
 
-`GATE_DIR` names a folder: scoring request n writes `started-n` there, then waits until a
-file `open` appears, then scores with the keyword stand-in. The test thereby knows that
+`GATE_DIR` names a folder: a worker's scoring request n writes `started-PID-n` there, then waits until a
+file `open` appears, then scores with the keyword stand-in. Each worker writes
+`booted-PID` once its app is made. The test thereby knows that
 the model is busy and for how long, with no sleeps or timing guesses.
 """
 
@@ -26,11 +27,19 @@ class GatedScorer(FakeScorer):
     def score_thread(self, thread, attributes=None, thresholds=None):
         with self._lock:
             number = next(self._numbers)
-        (self.gate / f"started-{number}").write_text(str(os.getpid()))
+        (self.gate / f"started-{os.getpid()}-{number}").write_text(str(os.getpid()))
         while not (self.gate / "open").exists():
             time.sleep(0.02)
         return super().score_thread(thread, attributes, thresholds)
 
 
 def create():
-    return create_app({"SCORER": GatedScorer(os.environ["GATE_DIR"]), "RATELIMIT_ENABLED": False})
+    from models import language
+
+    # As the service loads it beside the real model: otherwise each worker's first
+    # requests wait for it, seconds on a busy machine, before they reach the gate.
+    language.load()
+    app = create_app({"SCORER": GatedScorer(os.environ["GATE_DIR"]), "RATELIMIT_ENABLED": False})
+    # A worker takes connections only once its app is made: the test waits for every one.
+    (Path(os.environ["GATE_DIR"]) / f"booted-{os.getpid()}").touch()
+    return app
