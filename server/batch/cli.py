@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
-from .inputs import load_inputs
+from .inputs import InputLimits, load_inputs
 from .profiles import load_profiles
 from .reports import FORMATS, existing_records, write_jsonl_line, write_report
 from .runner import DEFAULT_LOADER, check_attributes, score_local, score_on_cluster
@@ -43,7 +43,7 @@ def score_command(paths, output, fmt, resume, scheduler, attributes, engine, pro
     thresholds = current_app.config.get("THRESHOLDS")
 
     started = time.monotonic()
-    batch = load_inputs(paths, engine=engine)
+    batch = load_inputs(paths, engine=engine, limits=InputLimits.from_config(current_app.config))
     for error in batch.errors:
         click.echo(f"not read: {error['source']}: {error['reason']}", err=True)
 

@@ -30,6 +30,26 @@ class ExtractionError(ValueError):
     """A page that holds no thread we can read; the message says why."""
 
 
+# How deep a page's elements may nest. Forum pages nest a few dozen levels, a long reply
+# chain a few hundred; CSS selectors with descendant combinators cost time in proportion
+# to depth for every element, so a page of 100 000 nested divs took minutes to refuse.
+MAX_DEPTH = 512
+# How many tags a page may hold: a parsed element costs about 1 KB of memory, and the
+# largest saved thread page in ../shared/pages (a Reddit thread, 1.9 MB) has 23 000.
+# Counted as "<" characters before parsing, which overcounts only harmlessly.
+MAX_TAGS = 200_000
+
+
+def tree_depth(soup):
+    """The deepest element's depth, found without recursion (which a deep page would break)."""
+    deepest, stack = 0, [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node.contents if hasattr(child, "contents"))
+    return deepest
+
+
 def parse_html(data):
     # Bytes are passed as they are: lxml reads the page's own charset declaration.
     with warnings.catch_warnings():
@@ -43,7 +63,13 @@ def extract_thread(data, source="", url=None, engine=None):
     A page no profile recognises is guessed (`guessed: true`), and `near_miss` says which
     profile it nearly matched and why not.
     """
+    tags = data.count(b"<") if isinstance(data, bytes) else data.count("<")
+    if tags > MAX_TAGS:
+        raise ExtractionError(f"it holds {tags} tags, over the {MAX_TAGS} a thread page needs; not read")
     soup = parse_html(data)
+    depth = tree_depth(soup)
+    if depth > MAX_DEPTH:
+        raise ExtractionError(f"its elements nest {depth} deep, over the {MAX_DEPTH} a thread page needs; not read")
     page_url = url or page_url_of(soup)
     profile = profile_by_engine(engine) if engine else detect_profile(soup, page_url or "")
     missed = None
