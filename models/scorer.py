@@ -8,7 +8,7 @@
 Pipeline (STYLE.md 7): preprocess (normalise masked spellings, cut into token windows and
 sentences, all with offsets) -> forward (the only step that runs the encoder, on torch or
 ONNX Runtime (models/runtime.py): each window once, windows of every post batched
-together, sorted by length) ->
+together, sorted by length; with a post cache, only posts not seen before) ->
 postprocess (numpy only: window, sentence and word scores all read the same token states;
 a post's score is its worst segment, calibrated; the post it answers enters the heads as
 context; spans are the words that drove each flagged score; off_topic from the thread).
@@ -36,6 +36,7 @@ from .heads import HEAD_ATTRIBUTES, SPAN_ATTRIBUTES, sigmoid
 from .normalize import normalize
 from .offtopic import FEATURES as OFFTOPIC_FEATURES
 from .offtopic import MAX_PREVIOUS, PAIR_FEATURES, feature_vector
+from .post_cache import EncodedPost, encoder_identity, post_key
 from .text import sentence_spans, token_windows
 from .tokenizer import WordPieceTokenizer
 from .weights import load_weights
@@ -131,10 +132,13 @@ class Scorer:
         self.thresholds = dict(DEFAULT_THRESHOLDS)
         # Fast tokenizers are not safe to call from several threads at once.
         self._tokenizer_lock = threading.Lock()
+        # What the encoder made of each post, by its token ids (models/post_cache.py); None:
+        # every post is encoded on every call.
+        self.post_cache = None
 
     @classmethod
     def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int = BATCH_SIZE, precision: str = "fp32",
-             runtime: str = "torch", threads: int | None = None, export: bool = True) -> "Scorer":
+             runtime: str = "torch", threads: int | None = None, export: bool = True, post_cache=None) -> "Scorer":
         """Encoder from the pretrained package, our trained layers and heads from `folder`.
 
         `runtime` is "torch", "onnx" or "auto"; `precision` "fp32", "bf16" (torch only),
@@ -145,6 +149,8 @@ class Scorer:
         The choice is `model_info["runtime"]` and `["precision"]`, so a cache or a
         report can tell the variants apart. `threads`: the runtime's threads (default:
         OMP_NUM_THREADS where set, as gunicorn.conf.py sets it, else the runtime's own).
+        `post_cache`: a models.post_cache.PostCache, so that a post seen before is not
+        encoded again (the service's; the batch command, which sees each post once, has none).
         """
         folder = Path(folder) if folder else DEFAULT_WEIGHTS_DIR
         tensors, config, sha = load_weights(folder)
@@ -170,6 +176,7 @@ class Scorer:
         scorer.model_info["runtime"] = runtime
         scorer.model_info["precision"] = precision
         scorer.runtime_reason = why
+        scorer.post_cache = post_cache
         return scorer
 
     @classmethod
@@ -317,8 +324,39 @@ class Scorer:
 
     def _forward(self, posts: list[_Post], need_embedding: list[bool] | None = None, heads: bool = True) -> list[_Encoded]:
         """Each window once through the encoder -> per-text pooled vectors, token states and
-        embeddings (numpy), in order. Only this method runs the encoder."""
+        embeddings (numpy), in order. Posts found in `post_cache` (models/post_cache.py)
+        with every part asked for are not encoded again."""
         need_embedding = need_embedding or [False] * len(posts)
+        cache = self.post_cache
+        found: list = [None] * len(posts)
+        keys: list[str] = []
+        if cache is not None:
+            identity = encoder_identity(self.model_info, self.variant, self._windowing())
+            keys = [post_key(identity, post.ids) for post in posts]
+            found = cache.get_many(keys)
+        ready = [e if e is not None and e.serves(len(post.windows), sum(b - a for a, b in post.windows), heads, need)
+                 else None for post, e, need in zip(posts, found, need_embedding)]
+        todo = [p for p, e in enumerate(ready) if e is None]
+        fresh = self._encode([posts[p] for p in todo], [need_embedding[p] for p in todo], heads)
+        for p, entry in zip(todo, fresh):
+            ready[p] = entry.merged(found[p])
+        if cache is not None and todo:
+            cache.put_many({keys[p]: ready[p] for p in todo})
+        out = []
+        for post, entry, need in zip(posts, ready, need_embedding):
+            enc = self._assemble(post, entry.window_vectors, entry.token_states) if heads else _Encoded(np.zeros((0, HIDDEN), np.float32), [])
+            if need:
+                enc.embedding = entry.embedding
+            out.append(enc)
+        return out
+
+    def _windowing(self) -> tuple:
+        return (WINDOW_TOKENS, WINDOW_STRIDE, self.tokenizer.cls_token_id, self.tokenizer.sep_token_id)
+
+    def _encode(self, posts: list[_Post], need_embedding: list[bool], heads: bool) -> list[EncodedPost]:
+        """The encoder's output for each post (models/post_cache.py's EncodedPost), in order:
+        windows of every post batched together, sorted by length. Only this method runs
+        the encoder."""
         flat = [(p, start, end) for p, post in enumerate(posts) for start, end in post.windows]
         order = sorted(range(len(flat)), key=lambda k: flat[k][2] - flat[k][1])
         cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
@@ -353,27 +391,30 @@ class Scorer:
         out, k = [], 0
         for p, post in enumerate(posts):
             n = len(post.windows)
-            enc = self._assemble(post, window_vectors[k : k + n], window_states[k : k + n]) if heads else _Encoded(np.zeros((0, HIDDEN), np.float32), [])
+            vectors = tokens = embedding = None
+            if heads:
+                vectors = window_vectors[k : k + n].copy()
+                tokens = np.vstack(window_states[k : k + n]).astype(np.float32, copy=False)
             if need_embedding[p]:
                 weights = np.array([e - b + 2 for b, e in post.windows], dtype=np.float32)
                 vec = (embeddings[k : k + n] * weights[:, None]).sum(0)
-                enc.embedding = vec / max(float(np.linalg.norm(vec)), 1e-9)
-            out.append(enc)
+                embedding = vec / max(float(np.linalg.norm(vec)), 1e-9)
+            out.append(EncodedPost(vectors, tokens, embedding))
             k += n
         return out
 
     @staticmethod
-    def _assemble(post: _Post, window_vectors: np.ndarray, window_states: list[np.ndarray]) -> _Encoded:
+    def _assemble(post: _Post, window_vectors: np.ndarray, token_states: np.ndarray) -> _Encoded:
         """Window vectors, plus each sentence pooled from the states of its own tokens in
-        the window(s) that hold it: sentence scores without a second encoding."""
+        the window(s) that hold it: sentence scores without a second encoding.
+        `token_states`: every window's tokens, windows in order."""
         vectors = list(window_vectors)
         kinds = ["window"] * len(post.windows)
         offsets: list[tuple[int, int]] = []
-        states = []
-        for (b, e), st in zip(post.windows, window_states):
+        for b, e in post.windows:
             offsets.extend(post.offsets[b:e])
-            states.append(st)
-        token_states = np.vstack(states) if offsets else np.zeros((0, HIDDEN), np.float32)
+        if not offsets:
+            token_states = np.zeros((0, HIDDEN), np.float32)
         if post.sentences and offsets:
             starts = np.array([o[0] for o in offsets])
             ends = np.array([o[1] for o in offsets])
