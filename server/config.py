@@ -53,6 +53,10 @@ DEFAULTS = {
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_ENABLED": True,
+    # Empty: each worker keeps its own per-post encoder cache (models/post_cache.py).
+    # redis://HOST:6379/1 shares it across workers and servers; it may be the rate limit's
+    # Redis, but give it maxmemory with allkeys-lru, since a post's entry is ~125 KB.
+    "CACHE_URL": "",
     # How many proxies in front of the service set X-Forwarded-For; 0 trusts none.
     "TRUSTED_PROXIES": 0,
     # How long a scoring request waits for a model that is still loading before it gets
@@ -116,6 +120,9 @@ def finalize(config):
     config["FEEDBACK"] = _switch(config["FEEDBACK"], "FEEDBACK")
     config["FEEDBACK_KEEP_TEXT"] = _switch(config["FEEDBACK_KEEP_TEXT"], "FEEDBACK_KEEP_TEXT")
     config["DATABASE_URL"] = _database_url(config["DATABASE_URL"])
+    config["CACHE_URL"] = str(config["CACHE_URL"] or "").strip()
+    if config["CACHE_URL"] and not config["CACHE_URL"].startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("MODLENS_CACHE_URL must name a Redis (redis://HOST:6379/1), or be empty for a cache per worker")
     config["MAX_QUEUE"], config["QUEUE_TIMEOUT_S"] = _queue(config["MAX_QUEUE"], config["QUEUE_TIMEOUT_S"])
     config["WEIGHTS_DIR"] = str(config["WEIGHTS_DIR"] or "")
     config["MODEL_SHA256"] = str(config["MODEL_SHA256"] or "").strip().lower()

@@ -9,7 +9,9 @@ app is created in each worker (no preload_app), since torch hangs in forked chil
 The loaded scorer runs on `RUNTIME` (MODLENS_RUNTIME: auto, torch or onnx) at `PRECISION`
 (MODLENS_PRECISION: auto, fp32, bf16 or int8; models/runtime.py says what auto picks)
 behind an LRU cache of `CACHE_SIZE` requests (MODLENS_CACHE_SIZE; 0 turns it off;
-models/cache.py), and scores one request at a time per worker, with at most `MAX_QUEUE`
+models/cache.py), with a per-post cache of what the encoder made of each post, bounded at
+`POST_CACHE_MB` (MODLENS_POST_CACHE_MB; 0 turns it off) and shared through the Redis of
+`CACHE_URL` when one is named (models/post_cache.py), and scores one request at a time per worker, with at most `MAX_QUEUE`
 requests waiting their turn for at most `QUEUE_TIMEOUT_S` (server/admission.py); a
 request beyond that gets 503 with Retry-After at once. A scorer given in `SCORER` takes
 turns the same way, so tests of overload run through the same queue.
@@ -55,6 +57,9 @@ class ModelSlot:
 DEFAULT_RUNTIME = "auto"
 DEFAULT_PRECISION = "auto"
 DEFAULT_CACHE_SIZE = 512  # whole requests; a 30-post page's scores take about 20 KB: 10 MB in all
+# Per worker. A typical post's encoder output is ~125 KB (fp32 token states), so 64 MB keeps
+# ~500 posts, about 17 pages of 30; a shared Redis (CACHE_URL) keeps the rest.
+DEFAULT_POST_CACHE_MB = 64
 
 
 def init_app(app):
@@ -66,11 +71,13 @@ def init_app(app):
         slot.fill(OneAtATime(app.config["SCORER"], queue, release_memory=False))
         return
     precision, cache_size, runtime = _speed_settings(app.config)
+    post_cache = make_post_cache(app.config)
     # Checked here, before any thread starts: missing, damaged or unpinned weights stop
     # the service with one line (ConfigError) instead of a worker that answers 503 forever.
     folder = check_weights(app.config)
     thread = threading.Thread(target=_load, args=(slot, precision, cache_size, runtime),
-                              kwargs={"queue": queue, "folder": folder}, name="modlens-model-load", daemon=True)
+                              kwargs={"queue": queue, "folder": folder, "post_cache": post_cache},
+                              name="modlens-model-load", daemon=True)
     thread.start()
 
 
@@ -105,7 +112,26 @@ def _speed_settings(config):
     return precision, cache_size, runtime
 
 
-def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE, runtime=DEFAULT_RUNTIME, queue=None, folder=None):
+def make_post_cache(config):
+    """The per-post encoder cache the settings ask for (models/post_cache.py), or None.
+
+    Made here, in the worker, never in gunicorn's master: a Redis connection must not be
+    shared by forked processes. Making it opens no connection; the first request does.
+    """
+    from models.post_cache import PostCache
+
+    from .config import ConfigError
+
+    size = config.get("POST_CACHE_MB", DEFAULT_POST_CACHE_MB)
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or size < 0:
+        raise ConfigError(f"MODLENS_POST_CACHE_MB must be a number of megabytes, 0 for no per-post cache, not {size!r}")
+    if not size:
+        return None
+    return PostCache(max_bytes=int(size * 2**20), redis_url=config.get("CACHE_URL") or None)
+
+
+def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE, runtime=DEFAULT_RUNTIME, queue=None, folder=None,
+          post_cache=None):
     try:
         from models import Scorer, language
         from models.cache import CachedScorer
@@ -113,7 +139,7 @@ def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE, runt
         language.load()  # small (0.7 s); loaded here so that no request waits for it
         _limit_arenas()
         where = {"folder": folder} if folder else {}  # the default folder is the scorer's own
-        scorer = OneAtATime(Scorer.load(precision=precision, runtime=runtime, **where), queue or ModelQueue())
+        scorer = OneAtATime(Scorer.load(precision=precision, runtime=runtime, post_cache=post_cache, **where), queue or ModelQueue())
         if cache_size:
             scorer = CachedScorer(scorer, cache_size)
     except Exception as error:  # noqa: BLE001 - any failure is reported by /readyz, not lost
