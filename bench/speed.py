@@ -14,7 +14,8 @@ figure is a median over rounds, and Modlens/peer ratios are medians of per-round
    gunicorn.conf.py runs workers); with the CPU seconds beside the wall seconds;
 2. HTTP: a 30-post thread of typical posts POSTed to /v1/score of gunicorn started with
    the project's gunicorn.conf.py: p50 and p95 latency uncached (each request a new
-   thread title, so a cache miss doing the full work) and cached (the same request
+   title and every post marked with the request's number, so a miss in both caches
+   doing the full work) and cached (the same request
    again), and each worker's resident memory (RSS) afterwards; the peer the same way
    (bench/peer_app.py, no cache);
 3. a profile of one typical thread for each variant: where the time goes (torch.profiler,
@@ -231,7 +232,9 @@ def serve_and_measure(app_spec: str, env: dict, requests_n: int, cached: bool, l
         for i in range(2):
             post(inputs.thread(texts, f"warm-up {i}"))
         out = {"workers": len(workers), "model": session.post(f"{base}/v1/score", json=inputs.thread(texts[:1], "model"), timeout=300).json().get("model")}
-        uncached = [post(inputs.thread(texts, f"uncached {i}")) for i in range(requests_n)]
+        # Every post of an uncached request is new, not only its title: the service's
+        # per-post cache (models/post_cache.py) would otherwise serve all 30 posts.
+        uncached = [post(inputs.thread([f"({i}) {t}" for t in texts], f"uncached {i}")) for i in range(requests_n)]
         out["uncached_ms"] = summary(uncached)
         if cached:
             body = inputs.thread(texts, "cached")
