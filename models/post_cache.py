@@ -20,10 +20,10 @@ state, the states of its tokens (for sentences and spans), and the unit sentence
 when one was asked for (off_topic, or a reply that reads this post as context). A post
 scored without its embedding and later needed with one is encoded again, and the fuller
 entry replaces the old. What differs from scoring without the cache is only which posts
-shared a forward batch: with fp32 runtimes that moves a score by rounding (about 1e-6);
-ONNX int8 quantises activations per batch, so there a post's scores can move by the
-amount they already move between two requests that batch it with different neighbours
-(tests/models/test_post_cache.py measures both).
+shared a forward batch: with fp32 runtimes that moves a score by rounding (under 1e-6);
+with bf16, and ONNX int8 that quantises activations per batch, a post's scores can move
+by the amount they already move between two uncached requests that batch it with other
+neighbours (bench/post_cache.py measures both; bench/RESULTS.md).
 
 Where it lives: in this process's memory, bounded by bytes (least recently used out
 first); and, when the operator names a Redis (`redis_url`), there too, so that every
@@ -36,7 +36,7 @@ run code. Nothing is written to disk.
 What it holds reveals no more of a text than its feature vectors do: keys are digests,
 values are floats. Token states are per-token vectors, though, and published inversion
 attacks recover much of a text from such states; a Redis holding them deserves the same
-care as the verdict store (README, Privacy).
+care as the verdict store (README, Speed).
 """
 
 from __future__ import annotations

@@ -1,12 +1,14 @@
 """The per-post encoder cache (models/post_cache.py) on the real model: the same scores as
 without it, one encoded post for one new reply, a miss for another model, a byte bound.
 
-Scores are compared within 1e-6. The cache returns the encoder's own fp32 output, but a
-cached post was encoded in a batch with other neighbours than it has in an uncached run,
-and a batch of other shapes rounds differently: on torch fp32 that measured 4e-8 at most
-on the 31-post thread below (0.0 on ONNX fp32 and torch bf16). ONNX int8 quantises
-activations per batch, so there uncached scores themselves move by up to 0.05 between two
-requests that batch a post with different neighbours; the cache pins the first reading.
+Scores are compared within 1e-5, flags and span offsets exactly. The cache returns the
+encoder's own fp32 output, but a cached post was encoded in a batch with other neighbours
+than it has in an uncached run, and a batch of other shapes rounds differently: on torch
+fp32 (these tests) that measured 4e-8 on the thread below and 2.4e-7 at most in
+bench/post_cache.py; 1e-5 leaves room for other CPUs' kernels. On torch bf16 and ONNX int8
+(activations quantised per batch) uncached scores themselves move by up to 0.0007 and 0.06
+between two requests that batch a post differently, and the cache keeps the first reading
+(bench/RESULTS.md).
 """
 
 import copy
@@ -17,7 +19,7 @@ import pytest
 from bench import inputs
 from models.post_cache import EncodedPost, LocalPostCache, PostCache, from_bytes, to_bytes
 
-TOLERANCE = 1e-6
+TOLERANCE = 1e-5
 POSTS = 30
 
 
