@@ -51,6 +51,22 @@ class ModelQueue:
     def retry_after(self):
         return max(1, math.ceil(self.wait_seconds))
 
+    def refuse_if_full(self):
+        """Raise ModelBusy now if a request arriving now could not even wait its turn.
+
+        Checked as a scoring request comes in, before its body is read, validated and its
+        posts' languages identified: under overload those steps, hundreds of ms on a busy
+        CPU, were what kept the worker's spare thread from refusing the next request at
+        once (measured: bench/load/run.py, RELIABILITY.md). `turn` checks again."""
+        with self._guard:
+            if self._held and len(self._waiting) >= self.max_waiting:
+                self.refused += 1
+                raise self._full()
+
+    def _full(self):
+        return ModelBusy(f"the server is busy: {len(self._waiting)} request(s) already wait for the model "
+                         f"in this worker; retry after {self.retry_after} s", self.retry_after)
+
     @contextmanager
     def turn(self):
         """Hold the model for the `with` block; raise ModelBusy instead of waiting too long."""
@@ -67,8 +83,7 @@ class ModelQueue:
                 return
             if len(self._waiting) >= self.max_waiting:
                 self.refused += 1
-                raise ModelBusy(f"the server is busy: {len(self._waiting)} request(s) already wait for the model "
-                                f"in this worker; retry after {self.retry_after} s", self.retry_after)
+                raise self._full()
             handed = threading.Event()
             self._waiting.append(handed)
         if handed.wait(self.wait_seconds):

@@ -20,7 +20,7 @@ turns the same way, so tests of overload run through the same queue.
 import logging
 import threading
 
-from flask import current_app
+from flask import current_app, request
 
 from models.language_scoring import score_thread as score_in_english
 
@@ -31,10 +31,11 @@ log = logging.getLogger("modlens.scoring")
 
 
 class ModelSlot:
-    """Holds the process's scorer, or the reason it is not there yet."""
+    """Holds the process's scorer, or the reason it is not there yet, and its queue."""
 
     def __init__(self):
         self.scorer = None
+        self.queue = None
         self.error = None
         self.loaded = threading.Event()
 
@@ -65,7 +66,9 @@ DEFAULT_POST_CACHE_MB = 64
 def init_app(app):
     slot = ModelSlot()
     app.extensions["modlens"] = slot
-    queue = ModelQueue(app.config["MAX_QUEUE"], app.config["QUEUE_TIMEOUT_S"])
+    queue = slot.queue = ModelQueue(app.config["MAX_QUEUE"], app.config["QUEUE_TIMEOUT_S"])
+    # Registered after the key check and the rate limit (server/__init__.py's order).
+    app.before_request(_refuse_when_full)
     if app.config["SCORER"] is not None:
         # Not trimmed: a stand-in holds no activation buffers worth handing back.
         slot.fill(OneAtATime(app.config["SCORER"], queue, release_memory=False))
@@ -79,6 +82,13 @@ def init_app(app):
                               kwargs={"queue": queue, "folder": folder, "post_cache": post_cache},
                               name="modlens-model-load", daemon=True)
     thread.start()
+
+
+def _refuse_when_full():
+    """A scoring request that could not even wait its turn is refused before any work."""
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "modlens_rate_limited", False):  # the scoring routes (server/limits.py)
+        get_slot().queue.refuse_if_full()
 
 
 def check_weights(config):

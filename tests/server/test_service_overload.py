@@ -186,3 +186,15 @@ def test_bad_queue_settings_refuse_to_start(make_app, config, message):
 
     with pytest.raises(ConfigError, match=message):
         make_app(**config)
+
+
+def test_a_full_queue_refuses_before_reading_the_request(make_app):
+    """Under overload the refusal must cost next to nothing: it comes before the body is
+    parsed, validated and its languages identified (here the body is not even JSON)."""
+    app = make_app(MAX_QUEUE=0)
+    client = app.test_client()
+    with app.extensions["modlens"].queue.turn():  # another request holds the model
+        response = client.post("/v1/score", data="not json", content_type="application/json")
+        assert response.status_code == 503 and "busy" in response.get_json()["error"]["message"]
+        assert client.get("/readyz").status_code == 200  # only the scoring routes are refused
+    assert client.post("/v1/score", data="not json", content_type="application/json").status_code == 400
