@@ -6,7 +6,14 @@ Heroku-style platforms set it), WEB_CONCURRENCY (workers) and MODLENS_TORCH_THRE
 
 import multiprocessing
 import os
+import sys
 import tempfile
+
+# Defaults come from the one home of every setting; importing it loads flask but not
+# torch (the app itself is still imported by each worker, after the fork). gunicorn may
+# read this file before it puts its working directory on the path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from server.config import DEFAULTS, GUNICORN_SETTINGS
 
 _cores = multiprocessing.cpu_count()
 _has_keys = bool(os.environ.get("MODLENS_API_KEYS", "").strip() or os.environ.get("MODLENS_API_KEY_HASHES", "").strip())
@@ -14,7 +21,7 @@ _has_keys = bool(os.environ.get("MODLENS_API_KEYS", "").strip() or os.environ.ge
 # Without an API key the service is for this machine only: bind loopback, so nothing
 # else can reach it (the app also refuses non-loopback clients). With keys, all
 # interfaces, as a platform's router expects.
-bind = f"{'0.0.0.0' if _has_keys else '127.0.0.1'}:{os.environ.get('PORT', '8000')}"
+bind = f"{'0.0.0.0' if _has_keys else '127.0.0.1'}:{os.environ.get('PORT', str(GUNICORN_SETTINGS['PORT']))}"
 
 # torch threads x workers = cores: each worker runs the model on its own threads, and
 # more threads than cores only adds contention. One torch thread a worker and one worker
@@ -22,7 +29,7 @@ bind = f"{'0.0.0.0' if _has_keys else '127.0.0.1'}:{os.environ.get('PORT', '8000
 # and when anything else wants the core (the other worker, the OS) that wait is a whole
 # time slice; a 30-post thread measured 7-17x slower that way on 2 shared cores
 # (bench/RESULTS.md). MODLENS_TORCH_THREADS and WEB_CONCURRENCY override both counts.
-torch_threads = int(os.environ.get("MODLENS_TORCH_THREADS", "0")) or 1
+torch_threads = int(os.environ.get("MODLENS_TORCH_THREADS", "0")) or GUNICORN_SETTINGS["MODLENS_TORCH_THREADS"]
 workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or max(1, _cores // torch_threads)
 # torch reads these when a worker imports it (the app is loaded in each worker).
 os.environ.setdefault("OMP_NUM_THREADS", str(torch_threads))
@@ -36,7 +43,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 # free: a request beyond those is refused (503) by the app at once instead of waiting,
 # unseen by the app, in gthread's own queue until the worker times out.
 worker_class = "gthread"
-threads = int(os.environ.get("MODLENS_MAX_QUEUE", "2")) + 2
+threads = int(os.environ.get("MODLENS_MAX_QUEUE", DEFAULTS["MAX_QUEUE"])) + 2
 
 # NOT preload_app: torch (and its OpenMP pool) hangs in children forked after it has
 # been imported, so each worker creates the app and loads the model itself.
@@ -59,7 +66,7 @@ control_socket_disable = True
 # counts, time), never a key or a text.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("MODLENS_LOG_LEVEL", "info")
+loglevel = os.environ.get("MODLENS_LOG_LEVEL", GUNICORN_SETTINGS["MODLENS_LOG_LEVEL"])
 # Gunicorn merges this over its own defaults key by key, so "root" must be restated to
 # name a handler defined here.
 logconfig_dict = {

@@ -12,6 +12,9 @@ import re
 from models import ATTRIBUTES, DEFAULT_THRESHOLDS
 
 
+_MB = 1024 * 1024
+
+
 class ConfigError(RuntimeError):
     """A setting that the service cannot start with; the message says which and why."""
 
@@ -93,7 +96,40 @@ DEFAULTS = {
     # operator says so, and then only for this many days (`flask feedback purge`).
     "FEEDBACK_KEEP_TEXT": False,
     "FEEDBACK_RETENTION_DAYS": 30,
+    # The encoder's runtime and precision: "auto" takes the fastest choice that keeps
+    # quality on this CPU (models/runtime.py); torch/onnx and fp32/bf16/int8 force one.
+    "RUNTIME": "auto",
+    "PRECISION": "auto",
+    # Whole requests' scores kept per worker; a 30-post page's take about 20 KB: 10 MB in
+    # all. 0: no request cache.
+    "CACHE_SIZE": 512,
+    # Per worker. A typical post's encoder output is ~125 KB (fp32 token states), so 64 MB
+    # keeps ~500 posts, about 17 pages of 30; a shared Redis (CACHE_URL) keeps the rest.
+    "POST_CACHE_MB": 64,
+    # The upload page parses a saved thread in memory; one is rarely over a few MB.
+    "BATCH_UPLOAD_MAX_BYTES": 3 * _MB,
+    # What one batch input may hold (server/batch/inputs.py InputLimits says why each):
+    # a page is parsed whole into a tree; a JSONL/CSV file is streamed; a zip's members
+    # together, unpacked; a member's unpacked-to-packed ratio (text compresses 5-20
+    # times, a zip bomb thousands of times).
+    "BATCH_MAX_PAGE_BYTES": 20 * _MB,
+    "BATCH_MAX_FILE_BYTES": 512 * _MB,
+    "BATCH_MAX_ARCHIVE_BYTES": 2048 * _MB,
+    "BATCH_MAX_RATIO": 100,
 }
+
+# Read by gunicorn.conf.py from the environment before any app exists (they size the
+# processes, not the app); listed here so that this module names every setting.
+GUNICORN_SETTINGS = {
+    "MODLENS_TORCH_THREADS": 1,
+    "MODLENS_LOG_LEVEL": "info",
+    "PORT": 8000,
+    "WEB_CONCURRENCY": None,  # cores / torch threads
+}
+
+# Internal: set by code (gunicorn.conf.py, tests), never by an operator.
+INTERNAL_SETTINGS = {"SCORER", "METRICS_MULTIPROCESS", "RATELIMIT_HEADERS_ENABLED",
+                     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", "RATELIMIT_SWALLOW_ERRORS"}
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
@@ -128,10 +164,30 @@ def finalize(config):
     config["MODEL_SHA256"] = str(config["MODEL_SHA256"] or "").strip().lower()
     if config["MODEL_SHA256"] and not _SHA256_HEX.match(config["MODEL_SHA256"]):
         raise ConfigError("MODLENS_MODEL_SHA256 must be the sha256 hex digest of the weights, as /readyz names it")
-    for name in ("MAX_TEXT_BYTES", "MAX_POSTS", "MAX_QUOTES", "MAX_CONTEXT_ENTRIES", "TRUSTED_PROXIES", "FEEDBACK_RETENTION_DAYS"):
+    for name in ("MAX_TEXT_BYTES", "MAX_POSTS", "MAX_QUOTES", "MAX_CONTEXT_ENTRIES", "TRUSTED_PROXIES", "FEEDBACK_RETENTION_DAYS",
+                 "BATCH_UPLOAD_MAX_BYTES", "BATCH_MAX_PAGE_BYTES", "BATCH_MAX_FILE_BYTES", "BATCH_MAX_ARCHIVE_BYTES", "BATCH_MAX_RATIO"):
         value = config[name]
         if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "TRUSTED_PROXIES" else 1):
             raise ConfigError(f"MODLENS_{name} must be a positive whole number, not {value!r}")
+    config["RUNTIME"], config["PRECISION"] = speed_settings(config["RUNTIME"], config["PRECISION"])
+    cache_size = config["CACHE_SIZE"]
+    if not isinstance(cache_size, int) or isinstance(cache_size, bool) or cache_size < 0:
+        raise ConfigError(f"MODLENS_CACHE_SIZE must be a whole number, 0 for no cache, not {cache_size!r}")
+    size = config["POST_CACHE_MB"]
+    if isinstance(size, bool) or not isinstance(size, (int, float)) or size < 0:
+        raise ConfigError(f"MODLENS_POST_CACHE_MB must be a number of megabytes, 0 for no per-post cache, not {size!r}")
+
+
+def speed_settings(runtime, precision):
+    """(runtime, precision) lower-cased, or ConfigError naming what models/runtime.py refuses."""
+    from models.runtime import check
+
+    runtime, precision = str(runtime).lower(), str(precision).lower()
+    try:
+        check(runtime, precision)
+    except ValueError as error:
+        raise ConfigError(f"MODLENS_RUNTIME / MODLENS_PRECISION: {error}") from None
+    return runtime, precision
 
 
 def _queue(max_queue, timeout):

@@ -25,6 +25,7 @@ from flask import current_app, request
 from models.language_scoring import score_thread as score_in_english
 
 from .admission import ModelQueue
+from .config import DEFAULTS
 from .errors import APIError
 
 log = logging.getLogger("modlens.scoring")
@@ -52,15 +53,10 @@ class ModelSlot:
         return self.loaded.is_set() and self.error is None
 
 
-# Read here rather than in server/config.py so the speed settings stay beside the code
-# they tune; create_app still loads them from MODLENS_* like every other setting.
-# The fastest runtime and precision that keep quality on this CPU (models/runtime.py).
-DEFAULT_RUNTIME = "auto"
-DEFAULT_PRECISION = "auto"
-DEFAULT_CACHE_SIZE = 512  # whole requests; a 30-post page's scores take about 20 KB: 10 MB in all
-# Per worker. A typical post's encoder output is ~125 KB (fp32 token states), so 64 MB keeps
-# ~500 posts, about 17 pages of 30; a shared Redis (CACHE_URL) keeps the rest.
-DEFAULT_POST_CACHE_MB = 64
+# The speed settings' defaults and checks live with every other setting, in server/config.py.
+DEFAULT_RUNTIME = DEFAULTS["RUNTIME"]
+DEFAULT_PRECISION = DEFAULTS["PRECISION"]
+DEFAULT_CACHE_SIZE = DEFAULTS["CACHE_SIZE"]
 
 
 def init_app(app):
@@ -106,20 +102,8 @@ def check_weights(config):
 
 
 def _speed_settings(config):
-    from models.runtime import check
-
-    from .config import ConfigError
-
-    precision = str(config.get("PRECISION", DEFAULT_PRECISION)).lower()
-    runtime = str(config.get("RUNTIME", DEFAULT_RUNTIME)).lower()
-    try:
-        check(runtime, precision)
-    except ValueError as error:
-        raise ConfigError(f"MODLENS_RUNTIME / MODLENS_PRECISION: {error}") from None
-    cache_size = config.get("CACHE_SIZE", DEFAULT_CACHE_SIZE)
-    if not isinstance(cache_size, int) or isinstance(cache_size, bool) or cache_size < 0:
-        raise ConfigError(f"MODLENS_CACHE_SIZE must be a whole number, 0 for no cache, not {cache_size!r}")
-    return precision, cache_size, runtime
+    """(precision, cache size, runtime) from a config that server/config.py has finished."""
+    return config["PRECISION"], config["CACHE_SIZE"], config["RUNTIME"]
 
 
 def make_post_cache(config):
@@ -130,11 +114,7 @@ def make_post_cache(config):
     """
     from models.post_cache import PostCache
 
-    from .config import ConfigError
-
-    size = config.get("POST_CACHE_MB", DEFAULT_POST_CACHE_MB)
-    if isinstance(size, bool) or not isinstance(size, (int, float)) or size < 0:
-        raise ConfigError(f"MODLENS_POST_CACHE_MB must be a number of megabytes, 0 for no per-post cache, not {size!r}")
+    size = config.get("POST_CACHE_MB", DEFAULTS["POST_CACHE_MB"])  # checked by server/config.py
     if not size:
         return None
     return PostCache(max_bytes=int(size * 2**20), redis_url=config.get("CACHE_URL") or None)

@@ -5,21 +5,12 @@ root page `/` (upload one saved thread, see its report). Page extraction reads t
 profiles shared with the extension (extension/site-profiles.json).
 """
 
-# An upload is parsed in memory; a saved thread page is rarely over a few MB.
-DEFAULT_UPLOAD_MAX_BYTES = 3 * 1024 * 1024
-
 
 def init_app(app):
     from .cli import score_command
-    from .inputs import DEFAULT_LIMITS
     from .views import bp
 
-    app.config.setdefault("BATCH_UPLOAD_MAX_BYTES", DEFAULT_UPLOAD_MAX_BYTES)
-    # What one input may hold (server/batch/inputs.py InputLimits says why each):
-    # MODLENS_BATCH_MAX_PAGE_BYTES, _FILE_BYTES, _ARCHIVE_BYTES and _RATIO.
-    app.config.setdefault("BATCH_MAX_PAGE_BYTES", DEFAULT_LIMITS.page_bytes)
-    app.config.setdefault("BATCH_MAX_FILE_BYTES", DEFAULT_LIMITS.file_bytes)
-    app.config.setdefault("BATCH_MAX_ARCHIVE_BYTES", DEFAULT_LIMITS.archive_bytes)
-    app.config.setdefault("BATCH_MAX_RATIO", DEFAULT_LIMITS.ratio)
+    # BATCH_UPLOAD_MAX_BYTES and BATCH_MAX_* (what one input may hold) are settings like
+    # any other: defaults and checks in server/config.py.
     app.cli.add_command(score_command)
     app.register_blueprint(bp)

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from ..config import DEFAULTS
 from .extract import ExtractionError, extract_thread
 from .textdump import split_text_dump
 
@@ -42,10 +43,10 @@ class InputLimits:
     compress 5 to 20 times, a zip bomb thousands of times.
     """
 
-    page_bytes: int = 20 * MB
-    file_bytes: int = 512 * MB
-    archive_bytes: int = 2048 * MB
-    ratio: int = 100
+    page_bytes: int = DEFAULTS["BATCH_MAX_PAGE_BYTES"]
+    file_bytes: int = DEFAULTS["BATCH_MAX_FILE_BYTES"]
+    archive_bytes: int = DEFAULTS["BATCH_MAX_ARCHIVE_BYTES"]
+    ratio: int = DEFAULTS["BATCH_MAX_RATIO"]
 
     @classmethod
     def from_config(cls, config):

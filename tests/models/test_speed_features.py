@@ -278,11 +278,10 @@ def test_service_loads_a_cached_serialised_scorer(monkeypatch):
 @pytest.mark.parametrize("config", [{"PRECISION": "fp16"}, {"RUNTIME": "tensorrt"}, {"RUNTIME": "onnx", "PRECISION": "bf16"},
                                     {"CACHE_SIZE": -1}, {"CACHE_SIZE": "many"}])
 def test_service_refuses_bad_speed_settings(config):
-    from server import ConfigError
-    from server.scoring import _speed_settings
+    from server import ConfigError, create_app
 
-    with pytest.raises(ConfigError):
-        _speed_settings(config)
+    with pytest.raises(ConfigError, match="MODLENS_(RUNTIME|PRECISION|CACHE_SIZE)"):
+        create_app({"TESTING": True, **config})
 
 
 @pytest.mark.parametrize(

@@ -152,7 +152,7 @@ def test_the_service_makes_a_shared_cache_only_when_told(redis_server):
 @pytest.mark.parametrize("size", [-1, "big", True])
 def test_a_bad_post_cache_size_refuses_to_start(size):
     with pytest.raises(ConfigError, match="MODLENS_POST_CACHE_MB"):
-        make_post_cache({"POST_CACHE_MB": size, "CACHE_URL": ""})
+        create_app({"TESTING": True, "POST_CACHE_MB": size})
 
 
 def test_a_cache_url_that_is_not_redis_refuses_to_start(fake_scorer):
