@@ -132,7 +132,8 @@ ERROR_RESPONSES = {
     429: ("TooManyRequests", _json_error("Over the per-key rate limit.", **{"Retry-After": {
         "required": True, "schema": {"type": "string"}, "description": "Seconds to wait."}})),
     503: ("Unavailable", _json_error(
-        "The model is loading or failed to load, or the verdict store cannot be reached (nothing was written).",
+        "The model is loading or failed to load, this worker's queue is full (admission control: try again after "
+        "Retry-After), or the verdict store cannot be reached (nothing was written).",
         **{"Retry-After": {"schema": {"type": "string"}}})),
 }
 

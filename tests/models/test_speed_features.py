@@ -261,7 +261,7 @@ def test_service_loads_a_cached_serialised_scorer(monkeypatch):
     from models import Scorer
     from server import scoring
 
-    monkeypatch.setattr(Scorer, "load", classmethod(lambda cls, precision="fp32", runtime="torch": CountingScorer(version=precision)))
+    monkeypatch.setattr(Scorer, "load", classmethod(lambda cls, precision="fp32", runtime="torch", **_where: CountingScorer(version=precision)))
     slot = scoring.ModelSlot()
     scoring._load(slot, "bf16", 8)
     assert slot.ready
