@@ -98,7 +98,9 @@ class CachedScorer:
         if parents is None:
             return self._cached("texts", list(texts), attributes, thresholds, self.scorer.score_texts)
         # The posts answered change the scores, so they are part of the key.
-        score = lambda payload, **kw: self.scorer.score_texts(payload["texts"], parents=payload["parents"], **kw)
+        def score(payload, **kw):
+            return self.scorer.score_texts(payload["texts"], parents=payload["parents"], **kw)
+
         return self._cached("texts+parents", {"texts": list(texts), "parents": list(parents)}, attributes, thresholds, score)
 
     def _cached(self, kind, payload, attributes, thresholds, score):

@@ -22,7 +22,6 @@ import numpy as np
 
 from . import data as datasets
 from .attributes import ATTRIBUTES
-from .heads import HEAD_ATTRIBUTES
 
 MODELS_DIR = Path(__file__).resolve().parent
 REPO = MODELS_DIR.parent

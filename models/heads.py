@@ -42,7 +42,9 @@ FORUM_BASE_RATES = {"off_topic": 0.10}
 
 def prior_shift(intercept: float, from_rate: float, to_rate: float) -> float:
     """Move a logistic intercept from one base rate to another (Bayes' rule on the odds)."""
-    logit = lambda p: float(np.log(p / (1.0 - p)))
+    def logit(p):
+        return float(np.log(p / (1.0 - p)))
+
     return intercept + logit(to_rate) - logit(from_rate)
 
 

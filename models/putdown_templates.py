@@ -38,7 +38,6 @@ from __future__ import annotations
 
 from .threat_templates import unique_by_text
 
-from itertools import product
 
 HOSTILE_KINDS = ("condescending", "dismissive", "aggressive")
 CIVIL_KINDS = ("sincere", "self_deprecating", "civil_disagreement", "civil_correction", "complaint", "quoting")

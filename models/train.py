@@ -19,8 +19,6 @@ on those sets only and `--exclude trac,uc` leaves sets out (e.g. the non-commerc
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import random
 import sys
 import time

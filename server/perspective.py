@@ -44,7 +44,7 @@ from models import language
 
 from . import communities, contract, scoring, store
 from .auth import query_key
-from .contract import CORAL_DECISIONS, PERSPECTIVE_ATTRIBUTES as ATTRIBUTES
+from .contract import CORAL_DECISIONS
 from .errors import APIError
 from .limits import rate_limited
 from .metrics import get_metrics

@@ -42,7 +42,7 @@ def free_port():
 
 
 def procfile_command():
-    line = next(l for l in (REPO / "Procfile").read_text().splitlines() if l.startswith("web:"))
+    line = next(row for row in (REPO / "Procfile").read_text().splitlines() if row.startswith("web:"))
     command = shlex.split(line[len("web:"):])
     return [sys.executable, "-m", *command] if command[0] == "gunicorn" else command
 

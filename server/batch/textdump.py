@@ -51,7 +51,7 @@ def split_text_dump(text, title=None):
     header, segments = _segments(lines, separators)
     known_names = set()
     topic_author = None
-    header_lines = [l.strip() for l in header if l.strip()]
+    header_lines = [row.strip() for row in header if row.strip()]
     if header_lines:
         title = title or header_lines[-1]
         if len(header_lines) >= 2 and _looks_like_name(header_lines[-2]):
@@ -107,7 +107,7 @@ def _separator_lines(lines):
         if key and len(key) <= 40:
             counts[key] = counts.get(key, 0) + 1
     repeated = {k for k, n in counts.items() if n >= MIN_REPEATS}
-    nonblank = [i for i, l in enumerate(lines) if l.strip()]
+    nonblank = [i for i, row in enumerate(lines) if row.strip()]
     marks = set()
     for pos, index in enumerate(nonblank):
         key = lines[index].strip().lower()
@@ -130,12 +130,12 @@ def _segments(lines, separators):
     segments, current = [], []
     for index in range(body_start, len(lines)):
         if index in separators:
-            if any(l.strip() for l in current):
+            if any(row.strip() for row in current):
                 segments.append(current)
             current = []
         else:
             current.append(lines[index])
-    if any(l.strip() for l in current):
+    if any(row.strip() for row in current):
         segments.append(current)
     return header, segments
 

@@ -45,7 +45,7 @@ def clean_env(**extra):
 
 def gunicorn_command(app="server:create_app()"):
     """The Procfile's command, with another app factory where a test needs one."""
-    line = next(l for l in (REPO / "Procfile").read_text().splitlines() if l.startswith("web:"))
+    line = next(row for row in (REPO / "Procfile").read_text().splitlines() if row.startswith("web:"))
     command = shlex.split(line[len("web:"):])
     command[-1] = app
     return [sys.executable, "-m", *command] if command[0] == "gunicorn" else command
