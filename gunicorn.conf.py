@@ -4,16 +4,31 @@ Every line has a reason (STYLE.md 16). Settings come from the environment: PORT 
 Heroku-style platforms set it), WEB_CONCURRENCY (workers) and MODLENS_TORCH_THREADS.
 """
 
+import importlib.util
 import multiprocessing
 import os
 import sys
 import tempfile
 
-# Defaults come from the one home of every setting; importing it loads flask but not
-# torch (the app itself is still imported by each worker, after the fork). gunicorn may
-# read this file before it puts its working directory on the path.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server.config import DEFAULTS, GUNICORN_SETTINGS
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# gunicorn may read this file before it puts its working directory on the path; the
+# settings' module imports `models` (the attribute table only).
+sys.path.insert(0, _HERE)
+
+
+def _by_path(name, *parts):
+    """A module of this repository loaded by its path, not through the `server` package:
+    importing that package would load the whole app (Flask, numpy, the store) into the
+    master that the workers fork from."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(_HERE, *parts))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Defaults come from the one home of every setting (server/config.py).
+_settings = _by_path("modlens_config", "server", "config.py")
+DEFAULTS, GUNICORN_SETTINGS = _settings.DEFAULTS, _settings.GUNICORN_SETTINGS
 
 _cores = multiprocessing.cpu_count()
 _has_keys = bool(os.environ.get("MODLENS_API_KEYS", "").strip() or os.environ.get("MODLENS_API_KEY_HASHES", "").strip())
@@ -94,11 +109,7 @@ def on_starting(server):
     # line ("Error: model weights ...") and exit status 1; otherwise each worker would
     # boot, fail to load the model and answer 503 forever. The check is loaded by its path
     # so the master never imports the app, which the workers must import after the fork.
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("modlens_preflight", os.path.join(os.path.dirname(__file__), "server", "preflight.py"))
-    preflight = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(preflight)
+    preflight = _by_path("modlens_preflight", "server", "preflight.py")
     folder = os.environ.get("MODLENS_WEIGHTS_DIR") or preflight.DEFAULT_WEIGHTS_DIR
     digest = preflight.check_weights(folder, os.environ.get("MODLENS_MODEL_SHA256") or None)
     server.log.info("model weights in %s are whole (sha256 %s)", folder, digest)

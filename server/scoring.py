@@ -69,7 +69,8 @@ def init_app(app):
         # Not trimmed: a stand-in holds no activation buffers worth handing back.
         slot.fill(OneAtATime(app.config["SCORER"], queue, release_memory=False))
         return
-    precision, cache_size, runtime = _speed_settings(app.config)
+    # Checked by server/config.py's finalize, like every setting.
+    precision, cache_size, runtime = app.config["PRECISION"], app.config["CACHE_SIZE"], app.config["RUNTIME"]
     post_cache = make_post_cache(app.config)
     # Checked here, before any thread starts: missing, damaged or unpinned weights stop
     # the service with one line (ConfigError) instead of a worker that answers 503 forever.
@@ -99,11 +100,6 @@ def check_weights(config):
     except preflight.WeightsError as error:
         raise ConfigError(str(error)) from None
     return folder
-
-
-def _speed_settings(config):
-    """(precision, cache size, runtime) from a config that server/config.py has finished."""
-    return config["PRECISION"], config["CACHE_SIZE"], config["RUNTIME"]
 
 
 def make_post_cache(config):

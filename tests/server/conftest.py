@@ -122,3 +122,23 @@ def feedback_app(make_feedback_app):
 @pytest.fixture
 def feedback_client(feedback_app):
     return feedback_app.test_client()
+
+
+# --- Redis (the shared rate limit and the shared post cache), a real server --------------
+
+
+@pytest.fixture
+def redis_server():
+    """A private redis-server for one test; skipped where it cannot start, except in CI."""
+    import os
+
+    from redis_server import RedisServer, RedisUnavailable
+
+    try:
+        server = RedisServer().start()
+    except RedisUnavailable as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must test the rate limit and the shared post cache on a real Redis, and it could not start: {error}")
+        pytest.skip(f"{error}; scripts/test installs it")
+    yield server
+    server.kill()

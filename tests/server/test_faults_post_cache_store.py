@@ -10,7 +10,6 @@ import time
 import numpy as np
 import pytest
 import redis
-from redis_server import RedisServer, RedisUnavailable
 
 from models.post_cache import KEY_PREFIX, PostCache, RedisPostStore
 from server import ConfigError, create_app
@@ -25,18 +24,6 @@ THREAD = {
         {"id": "p3", "parent_id": "p0", "text": "Only an idiot would travel to the islands in winter, you moron."},
     ],
 }
-
-
-@pytest.fixture
-def redis_server():
-    try:
-        server = RedisServer().start()
-    except RedisUnavailable as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must test the shared post cache on a real Redis, and it could not start: {error}")
-        pytest.skip(f"{error}; scripts/test installs it")
-    yield server
-    server.kill()
 
 
 class CountingEncoder:

@@ -6,25 +6,10 @@ in each worker's memory (server/limits.py says why), and the shared store is use
 once it is back.
 """
 
-import os
 import time
 
-import pytest
-from redis_server import RedisServer, RedisUnavailable
 
 SCORE = {"posts": [{"id": "p1", "text": "Which ferry runs on Sundays?"}]}
-
-
-@pytest.fixture
-def redis_server():
-    try:
-        server = RedisServer().start()
-    except RedisUnavailable as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must test the rate limit on a real Redis, and it could not start: {error}")
-        pytest.skip(f"{error}; scripts/test installs it")
-    yield server
-    server.kill()
 
 
 def statuses(client, n):
