@@ -1,8 +1,9 @@
 """Batch scoring: saved thread pages, text copies and archives -> posts -> scores -> reports.
 
 `init_app(app)` registers the `flask --app server score PATH...` command and the service's
-root page `/` (upload one saved thread, see its report). Page extraction reads the site
-profiles shared with the extension (extension/site-profiles.json).
+root page `/` (upload one saved thread, see its report). Pages become threads in
+server/extraction/, with the site profiles shared with the extension
+(extension/site-profiles.json).
 """
 
 

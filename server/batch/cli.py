@@ -11,8 +11,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from tqdm import tqdm
 
+from ..extraction.profiles import load_profiles
 from .inputs import InputLimits, load_inputs
-from .profiles import load_profiles
 from .reports import FORMATS, existing_records, write_jsonl_line, write_report
 from .runner import DEFAULT_LOADER, check_attributes, score_local, score_on_cluster
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ..config import DEFAULTS
-from .extract import ExtractionError, extract_thread
-from .textdump import split_text_dump
+from ..extraction.extract import ExtractionError, extract_thread
+from ..extraction.textdump import split_text_dump
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 TEXT_SUFFIXES = {".txt", ".text"}

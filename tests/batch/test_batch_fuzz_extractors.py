@@ -17,9 +17,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from server.batch.extract import ExtractionError, extract_thread
+from server.extraction.extract import ExtractionError, extract_thread
 from server.batch.inputs import Batch, _read_member, _read_zip
-from server.batch.textdump import split_text_dump
+from server.extraction.textdump import split_text_dump
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = sorted(FIXTURES.glob("*.html"))

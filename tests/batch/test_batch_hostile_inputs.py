@@ -1,6 +1,6 @@
 """Hostile and broken inputs to the batch command and the upload page: each is reported
 with its reason, the rest are scored, and memory and time stay bounded (the caps are
-server/batch/inputs.py InputLimits and server/batch/extract.py MAX_DEPTH, MAX_TAGS)."""
+server/batch/inputs.py InputLimits and server/extraction/extract.py MAX_DEPTH, MAX_TAGS)."""
 
 import io
 import json

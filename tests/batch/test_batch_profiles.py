@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import soupsieve
 
-from server.batch.extract import ExtractionError, extract_thread
-from server.batch.profiles import PROFILES_PATH, load_profiles
+from server.extraction.extract import ExtractionError, extract_thread
+from server.extraction.profiles import PROFILES_PATH, load_profiles
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QUOTED = "The kettle is broken again."

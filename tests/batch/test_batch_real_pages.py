@@ -7,7 +7,7 @@ extractor's output: a change of profile that loses or adds a post fails here.
 
 import pytest
 
-from server.batch.extract import extract_thread
+from server.extraction.extract import extract_thread
 
 pytestmark = pytest.mark.shared
 

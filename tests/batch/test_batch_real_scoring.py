@@ -35,7 +35,7 @@ def test_saved_page_scores_every_post_with_the_real_model(real_score, scorer, fi
 
 
 def test_report_matches_scoring_the_thread_directly(real_score, scorer, fixtures_dir):
-    from server.batch.extract import extract_thread
+    from server.extraction.extract import extract_thread
     from server.batch.runner import scoring_payload
 
     thread = extract_thread((fixtures_dir / "phpbb3.html").read_bytes())

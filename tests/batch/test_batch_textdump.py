@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from server.batch.textdump import split_text_dump
+from server.extraction.textdump import split_text_dump
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = "seeds/police_community_modern_slavery_thread.txt"

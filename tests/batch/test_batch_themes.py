@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from server.batch.extract import ExtractionError, extract_thread
+from server.extraction.extract import ExtractionError, extract_thread
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from server.batch.extract import ExtractionError, extract_thread
+from server.extraction.extract import ExtractionError, extract_thread
 
 REPO = Path(__file__).resolve().parents[2]
 TOOL = REPO / "extension" / "tools" / "extract.js"

@@ -3,7 +3,7 @@
 // `{id, author, text, quotes, element, parentId, textMap}`. No engine has code of its
 // own here: every selector comes from the profile, so nothing downstream knows one.
 //
-// The batch command reads the same file in Python (server/batch/extract.py, pagetext.py,
+// The batch command reads the same file in Python (server/extraction/extract.py, pagetext.py,
 // generic.py), step for step as here; tests/batch/test_profile_parity.py runs both on
 // every saved page we have (extension/tools/extract.js prints what this file reads) and
 // requires the same posts, ids, authors, texts and quotes.
