@@ -7,17 +7,20 @@ variables; `server/config.py` lists each with its default and why.
 
 import copy
 
-from flask import Flask
-from flask_cors import CORS
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from . import auth, batch, communities, errors, limits, metrics, moderators, openapi, perspective, requestlog, scoring, security, store, views
 from .config import DEFAULTS, ConfigError, finalize
 
 __all__ = ["ConfigError", "create_app"]
 
 
 def create_app(test_config=None):
+    # Flask and the service's modules are imported here, not at the top: importing any
+    # module of this package runs this file first, and the page extraction
+    # (server/extraction/) is also read outside the service, where Flask has no place.
+    from flask import Flask
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from . import auth, batch, communities, errors, limits, metrics, moderators, openapi, perspective, requestlog, scoring, security, store, views
+
     app = Flask(__name__)
     # A deep copy: from_prefixed_env writes nested keys (THRESHOLDS__TOXICITY) into the
     # dicts it finds, which must never be the module's own defaults.
@@ -52,6 +55,8 @@ def create_app(test_config=None):
 
 
 def _init_cors(app):
+    from flask_cors import CORS
+
     origins = app.config["CORS_ORIGINS"]
     if not origins:
         return  # no browser origin allowed: no CORS headers at all

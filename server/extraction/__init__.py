@@ -6,5 +6,8 @@
 - `pagetext.py`: an element -> the text a member wrote, as the extension reads it.
 - `generic.py`: a profile guessed for a page no profile recognises.
 
-The batch command and the upload page (server/batch/) read their inputs with these.
+The batch command and the upload page (server/batch/) read their inputs with these;
+the quality report (models/evaluate.py) reads the seed thread with them, outside the
+service. So nothing here imports Flask, and this file imports nothing: importing one
+module costs that module alone (tests/batch/test_extraction_imports.py).
 """
