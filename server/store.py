@@ -26,7 +26,7 @@ import numpy as np
 from flask import current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, DateTime, Float, Index, LargeBinary, SmallInteger, String, Text, delete, func, select
+from sqlalchemy import JSON, DateTime, Float, Index, LargeBinary, SmallInteger, String, Text, TypeDecorator, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -38,6 +38,19 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_FILE = "modlens.sqlite3"
 # A store that cannot be reached is retried by the client after this many seconds.
 RETRY_AFTER_SECONDS = 30
+
+
+class UTCDateTime(TypeDecorator):
+    """A time with its zone, read back in UTC from every database. SQLite keeps no offset:
+    what it gives back is naive, and written in UTC (`now`), where PostgreSQL's is aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -65,7 +78,7 @@ class Verdict(db.Model):
     model: Mapped[str] = mapped_column(String(160))  # name, version and weights digest
     moderator: Mapped[str | None] = mapped_column(String(64))  # keyed hash, never the name
     source: Mapped[str] = mapped_column(String(16))  # extension, api or perspective
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     features: Mapped[bytes] = mapped_column(LargeBinary)  # float32, see FEATURES
     text: Mapped[str | None] = mapped_column(Text)
     parent_text: Mapped[str | None] = mapped_column(Text)
@@ -86,7 +99,7 @@ class Calibration(db.Model):
     # attribute -> {"threshold": t or null, "refit": {...} or null}; see server/adaptation.py
     attributes: Mapped[dict] = mapped_column(JSON)
     report: Mapped[dict] = mapped_column(JSON)  # before and after, per attribute
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(db.Model):
@@ -99,7 +112,7 @@ class AuditEntry(db.Model):
     action: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StoreSetting(db.Model):
