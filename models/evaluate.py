@@ -12,13 +12,14 @@ import argparse
 import inspect
 import json
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from server.batch.runner import score_local
+from server.extraction.textdump import split_text_dump
 
 from . import data as datasets
 from .attributes import ATTRIBUTES
@@ -371,28 +372,25 @@ def evaluate_offtopic(scorer, data_dir: Path, seed: int) -> dict:
 
 
 def seed_thread(weights_dir: Path | None) -> list[dict] | str:
-    """The first users' thread, split by the batch extractor and scored by the served model.
+    """The first users' thread as the batch command reports it: its posts, each with scores,
+    flags, spans and language; or a string that says why there are none.
 
-    Runs the batch command in a subprocess: models/ stays free of flask, and the report
-    shows exactly what a moderator running the command would get.
+    The command's own steps, in this process and without Flask: the text copy split by
+    server/extraction, the model its workers load (`Scorer.load_fastest`: runtime and
+    precision "auto") from `weights_dir` (default: the committed weights), and each post
+    shaped by its runner.
     """
     if not SEED_FILE.is_file():
         return f"{SEED_FILE} is absent"
-    if weights_dir is not None:
-        return "skipped: the batch command serves the committed weights only"
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "seed.json"
-        proc = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "server", "score", str(SEED_FILE), "-o", str(out), "-f", "json", "--no-progress"],
-            cwd=REPO, capture_output=True, text=True,
-        )
-        if proc.returncode != 0 or not out.is_file():
-            return f"batch command failed: {proc.stderr.strip()[-500:]}"
-        report = json.loads(out.read_text())
-    threads = report.get("threads") or report.get("results") or []
-    if not threads:
-        return "batch command found no thread"
-    return threads[0].get("posts", [])
+    from .scorer import Scorer
+
+    thread = split_text_dump(SEED_FILE.read_text(encoding="utf-8"))
+    if not thread["posts"]:
+        return f"no post found in {SEED_FILE}"
+    # What the command's reader adds to a text copy (server/batch/inputs.py).
+    thread.update(source=str(SEED_FILE), thread_id=str(SEED_FILE))
+    [(_, record, failure)] = score_local([thread], Scorer.load_fastest(weights_dir))
+    return record["posts"] if record is not None else failure
 
 
 def fmt(v) -> str:
