@@ -160,7 +160,7 @@ def cost(data_dir: Path) -> dict:
     texts += [row.text for row in all_loaders()["uc"](data_dir, "val")]
     start = time.process_time()
     for text in texts:
-        language.identify(text)
+        language.identify_uncached(text)
     per_post = (time.process_time() - start) / len(texts)
     return {"load_s": round(load_s, 2), "load_rss_mb": round(rss_after - rss_before, 1),
             "posts": len(texts), "mean_chars": round(sum(map(len, texts)) / len(texts)),

@@ -124,3 +124,23 @@ def test_false_not_english_on_the_english_validation_sets(shared_dir):
     assert posts > 20_000
     assert unscored / posts <= 0.003
     assert sum(c.get("unscored_long", 0) + c.get("cut_long", 0) for c in table.values()) == 0
+
+
+def test_a_post_read_before_is_not_read_again(monkeypatch):
+    readings = []
+    real = language.identify_uncached
+    monkeypatch.setattr(language, "identify_uncached", lambda text: readings.append(text) or real(text))
+    monkeypatch.setattr(language, "_identified", language.ScoreCache(2))
+    text = "A reply that the page shows again when the moderator reloads it."
+    first, again = identify(text), identify(text)
+    assert again is first and readings == [text]
+    # Bounded: two other posts push it out, and it is read a second time.
+    identify("Another reply, long enough to be read as English."), identify("And a third reply in plain English.")
+    assert identify(text) == first and readings.count(text) == 2
+
+
+def test_the_memory_of_read_posts_holds_no_text():
+    text = "Nobody should find this sentence in the language memory."
+    identify(text)
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in language._identified._entries)
+    assert not any(text in repr(value) for value in language._identified._entries.values())
