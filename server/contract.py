@@ -15,7 +15,8 @@ Three conventions hold throughout:
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar, Literal
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError, core_schema
@@ -161,7 +162,39 @@ def community_id(value):
     return value
 
 
-Community = Annotated[str, AfterValidator(community_id), Field(
+@dataclass(frozen=True)
+class Names:
+    """Marks a string that names one of this service's resources (a community).
+
+    The document links each response field so marked to every route that takes that
+    resource, as a path parameter or a field of its body (server/openapi.py), so that a
+    client, and the stateful tests, can chain one answer into the next request.
+    """
+
+    resource: str
+
+    @staticmethod
+    def of(annotation, metadata=()):
+        """The resource an annotation (a field's type and metadata) names, or None."""
+        if get_origin(annotation) is Annotated:
+            annotation, *more = get_args(annotation)
+            metadata = (*metadata, *more)
+        for mark in metadata:
+            if isinstance(mark, Names):
+                return mark.resource
+        for arg in get_args(annotation) if get_origin(annotation) in (Union, UnionType) else ():
+            if (resource := Names.of(arg)) is not None:
+                return resource
+        return None
+
+    @staticmethod
+    def fields(model):
+        """{field: resource} of the top-level fields of `model` that name a resource."""
+        named = {name: Names.of(info.annotation, info.metadata) for name, info in model.model_fields.items()}
+        return {name: resource for name, resource in named.items() if resource is not None}
+
+
+Community = Annotated[str, AfterValidator(community_id), Names("community"), Field(
     json_schema_extra={"minLength": 1, "maxLength": 256, "pattern": COMMUNITY_PATTERN},
     description="A community (one forum, or a section of one): printable text without spaces, at most 256 bytes "
                 "of UTF-8.")]
@@ -567,7 +600,7 @@ class FeedbackRequest(Strict):
 
 class FeedbackResponse(Strict):
     stored: Count
-    community: str
+    community: Community
 
 
 class WouldFlip(Strict):
@@ -604,7 +637,7 @@ class AuditEntry(Strict):
 
 
 class CommunityState(Strict):
-    community: str
+    community: Community
     calibration: CalibrationUsed
     verdicts: Count
     stale_verdicts: Count = Field(description="Judged under another model version; left out below.")
@@ -643,7 +676,7 @@ class AdaptReport(Strict):
 
 
 class AdaptResponse(Strict):
-    community: str
+    community: Community
     calibration: CalibrationUsed
     attributes: dict[Attribute, AdaptReport]
     stale_verdicts: dict[str, Any] = None

@@ -90,7 +90,14 @@ def contract_route(responds, *, errors=(), operation_id):
     statuses of its own (404, 503); its body comes from the annotation of its `json`
     parameter. The errors every route of its kind has are derived (`document`)."""
     codes = {f"HTTP_{code}": contract.Error for code in errors}
-    return spec.validate(resp=Response(HTTP_200=responds, **codes), operation_id=operation_id)
+    validate = spec.validate(resp=Response(HTTP_200=responds, **codes), operation_id=operation_id)
+
+    def decorate(view):
+        view = validate(view)
+        view.modlens_responds = responds  # the document's links start from its fields (`_links`)
+        return view
+
+    return decorate
 
 
 @bp.get("/openapi.json")
@@ -200,6 +207,7 @@ def _document(app):
             _finish(operation, views[path, method], path, method)
     # A module whose routes answer in HTML or files states them itself (server/moderators.py).
     doc["paths"].update(copy.deepcopy(app.extensions.get("modlens_openapi_paths", {})))
+    _links(doc, views)
     doc["components"]["responses"] = {name: response for name, response in ERROR_RESPONSES.values()}
     doc["components"]["securitySchemes"] = SECURITY_SCHEMES
     doc["security"] = SECURED
@@ -253,6 +261,42 @@ def _finish(operation, found, path, method):
     if not any(code.startswith("2") for code in responses):
         responses["200"] = {"description": "OK"}
     operation["responses"] = dict(sorted(responses.items()))
+
+
+def _links(doc, views):
+    """Link each 200 response field that names a resource (contract.Names) to every operation
+    that takes one: as a path parameter whose converter's type names it (PATH_PARAMETERS), or
+    as a top-level field of a JSON body. A moderator's verdicts name their community, which
+    its state, its adaptation, its pages and scoring with its calibration then take."""
+    takers = {}  # resource -> [(operationId, "path" or "body", name)]
+    for (path, method), operation in _operations(doc):
+        view, converters = views[path, method]
+        for name, converter in converters.items():
+            if (resource := contract.Names.of(PATH_PARAMETERS.get(converter))) is not None:
+                takers.setdefault(resource, []).append((operation["operationId"], "path", name))
+        body = get_type_hints(view).get("json") if "requestBody" in operation else None
+        for name, resource in (contract.Names.fields(body) if body is not None else {}).items():
+            takers.setdefault(resource, []).append((operation["operationId"], "body", name))
+    for (path, method), operation in _operations(doc):
+        responds = getattr(views[path, method][0], "modlens_responds", None)
+        links = {}
+        for field, resource in (contract.Names.fields(responds) if responds is not None else {}).items():
+            value = f"$response.body#/{field}"
+            for target, where, name in takers.get(resource, ()):
+                if where == "path":
+                    links[target] = {"operationId": target, "parameters": {f"path.{name}": value}}
+                else:
+                    # In OpenAPI a link's requestBody is the whole body; schemathesis merges it
+                    # into the body it generates, as a client sets this one field of its own.
+                    links[target] = {"operationId": target, "requestBody": {name: value},
+                                     "description": f"The body's {name} is this response's {field}."}
+        if links:
+            operation["responses"]["200"]["links"] = links
+
+
+def _operations(doc):
+    return [((path, method), operation) for path, operations in doc["paths"].items()
+            for method, operation in operations.items()]
 
 
 def _is_error(response):
