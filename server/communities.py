@@ -111,7 +111,7 @@ def check_community(value, field_name, key=None):
     community = string(value, field_name)
     # Too long an id is a malformed one (400), not too large a request (413).
     if not COMMUNITY_ID.match(community) or len(community.encode("utf-8")) > 256:
-        raise APIError(f"{field_name} must be 1 to 256 bytes of printable text without spaces")
+        raise APIError(f"{field_name} must be {contract.COMMUNITY_RULE}")
     check_community_access(community, key)
     return community
 

@@ -151,14 +151,17 @@ Count = Annotated[int, Field(ge=0)]
 Offset = Annotated[int, Field(ge=0)]
 
 # Any printable text without spaces: Coral Talk names its community `Coral:https://host/`.
-COMMUNITY_PATTERN = r"^[^\s\u0000-\u001f\u007f]+$"  # ECMA-262, as the document states it
-COMMUNITY_ID = r"^[^\s\x00-\x1f\x7f]{1,256}$"  # Python's, as the server checks it
+# Not starting with a slash: a route that takes the id in its path could not reach it, as
+# the router merges `/v1/communities//r/python` into `/v1/communities/r/python`.
+COMMUNITY_PATTERN = r"^[^\s\u0000-\u001f\u007f/][^\s\u0000-\u001f\u007f]*$"  # ECMA-262, as the document states it
+COMMUNITY_ID = r"^[^\s\x00-\x1f\x7f/][^\s\x00-\x1f\x7f]{0,255}$"  # Python's, as the server checks it
+COMMUNITY_RULE = "1 to 256 bytes of printable text without spaces, not starting with /"
 
 
 def community_id(value):
     # Too long an id is a malformed one (400), not too large a request (413).
     if not re.match(COMMUNITY_ID, value) or utf8_size(value) > 256:
-        raise PydanticCustomError("community", "must be 1 to 256 bytes of printable text without spaces")
+        raise PydanticCustomError("community", "must be " + COMMUNITY_RULE)
     return value
 
 
@@ -196,8 +199,8 @@ class Names:
 
 Community = Annotated[str, AfterValidator(community_id), Names("community"), Field(
     json_schema_extra={"minLength": 1, "maxLength": 256, "pattern": COMMUNITY_PATTERN},
-    description="A community (one forum, or a section of one): printable text without spaces, at most 256 bytes "
-                "of UTF-8.")]
+    description="A community (one forum, or a section of one): printable text without spaces, not starting with /, "
+                "at most 256 bytes of UTF-8.")]
 
 
 # A field that is required, but whose absence is answered by its own validator (with a
