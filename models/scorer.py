@@ -44,9 +44,13 @@ from .weights import load_weights
 DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 WINDOW_TOKENS = 254  # plus [CLS] and [SEP]: 256, the length the encoder was trained at
 WINDOW_STRIDE = 192  # windows overlap by 62 tokens so no phrase is cut in both
-# Windows per forward batch. 16 measured 9-14 % faster than 32 and 64 on 30 typical and
-# 10 long posts (bf16, one core): a batch's activations stay in cache (bench/RESULTS.md).
+# Windows per forward batch. torch: 16 measured 9-14 % faster than 32 and 64 on 30 typical
+# and 10 long posts (bf16, one core): a batch's activations stay in cache. ONNX Runtime:
+# one window a run, 1.5x faster than 16 on typical posts at int8 and 1.4x at fp32, and
+# int8's activations, quantised per run, then never depend on what else is in the batch
+# (up to 0.07 of a score at 16). bench/RESULTS.md, "Batch size per runtime".
 BATCH_SIZE = 16
+BATCH_SIZES = {"torch": BATCH_SIZE, "onnx": 1}
 HIDDEN = 384
 # The token-level head's default cut, where weights do not state one per attribute.
 SPAN_THRESHOLD = 0.5
@@ -137,7 +141,7 @@ class Scorer:
         self.post_cache = None
 
     @classmethod
-    def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int = BATCH_SIZE, precision: str = "fp32",
+    def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int | None = None, precision: str = "fp32",
              runtime: str = "torch", threads: int | None = None, export: bool = True, post_cache=None) -> "Scorer":
         """Encoder from the pretrained package, our trained layers and heads from `folder`.
 
@@ -151,6 +155,7 @@ class Scorer:
         OMP_NUM_THREADS where set, as gunicorn.conf.py sets it, else the runtime's own).
         `post_cache`: a models.post_cache.PostCache, so that a post seen before is not
         encoded again (the service's; the batch command, which sees each post once, has none).
+        `batch_size`: windows per forward run; by default the runtime's best (BATCH_SIZES).
         """
         folder = Path(folder) if folder else DEFAULT_WEIGHTS_DIR
         tensors, config, sha = load_weights(folder)
@@ -172,7 +177,7 @@ class Scorer:
                 log.warning("%s: scoring with torch %s instead", why, precision)
         if encoder is None:
             encoder = _torch_encoder(tensors, config, precision, threads)
-        scorer = cls(WordPieceTokenizer(), encoder, tensors, config, sha, variant, batch_size)
+        scorer = cls(WordPieceTokenizer(), encoder, tensors, config, sha, variant, batch_size or BATCH_SIZES[runtime])
         scorer.model_info["runtime"] = runtime
         scorer.model_info["precision"] = precision
         scorer.runtime_reason = why

@@ -120,6 +120,21 @@ def test_int8_scores_close_to_fp32(onnx_weights, scorer):
         assert max(abs(a["scores"][k] - b["scores"][k]) for k in a["scores"]) < 0.1
 
 
+def test_int8_scores_of_a_post_do_not_depend_on_the_posts_beside_it(onnx_weights):
+    # int8 activations are quantised over each run's whole input: with several windows a
+    # run, a post's scores moved with its neighbours (up to 0.07). ONNX runs one window a run.
+    from models import Scorer
+
+    int8 = Scorer.load(onnx_weights, runtime="onnx", precision="int8", threads=1, export=False)
+    assert int8.batch_size == 1
+    together = int8.score_texts(TEXTS)
+    for text, result in zip(TEXTS, together):
+        assert int8.score_texts([text])[0]["scores"] == result["scores"]
+    # Several windows a run remain possible when asked for.
+    batched = Scorer.load(onnx_weights, runtime="onnx", precision="int8", threads=1, export=False, batch_size=16)
+    assert batched.batch_size == 16
+
+
 def test_missing_export_falls_back_to_torch_with_one_log_line(tmp_path, caplog, scorer):
     from models import Scorer
 
