@@ -204,6 +204,7 @@ def evaluate_spans(scorer, data_dir: Path) -> dict:
 
     The token-level head's spans, where the scorer has one; scorers from before it are
     measured on their served spans with toxicity forced to flag (whole sentences then).
+    char_f1_served measures the spans as served, toxicity forced to flag.
     """
     from . import forum_data
     from .spans import character_f1, offsets_of
@@ -216,7 +217,14 @@ def evaluate_spans(scorer, data_dir: Path) -> dict:
         results = scorer.score_texts(texts, attributes=["toxicity"], thresholds={"toxicity": 0.0})
         predicted = [[(s["begin"], s["end"]) for s in r["spans"] if s["attribute"] == "toxicity"] for r in results]
     f1 = [character_f1(offsets_of(p), set(e.meta["offsets"])) for p, e in zip(predicted, rows)]
-    return {"toxic_spans.trial.char_f1": float(np.mean(f1)), "toxic_spans.trial.rows": len(rows),
+    # What a moderator is shown when toxicity flags: the token head's words, or where it
+    # marks none, the words that carried the score (models/spans.py). Every trial comment
+    # was picked as toxic, so toxicity is made to flag.
+    served = scorer.score_texts(texts, attributes=["toxicity"], thresholds={"toxicity": 0.0})
+    shown = [[(s["begin"], s["end"]) for s in r["spans"] if s["attribute"] == "toxicity"] for r in served]
+    f1_served = [character_f1(offsets_of(p), set(e.meta["offsets"])) for p, e in zip(shown, rows)]
+    return {"toxic_spans.trial.char_f1": float(np.mean(f1)), "toxic_spans.trial.char_f1_served": float(np.mean(f1_served)),
+            "toxic_spans.trial.rows": len(rows),
             "toxic_spans.trial.empty_gold_share": float(np.mean([not e.meta["offsets"] for e in rows]))}
 
 

@@ -88,3 +88,24 @@ def test_context_folds_into_one_effective_head(scorer):
 
 def test_span_attributes_are_head_attributes():
     assert set(SPAN_ATTRIBUTES) <= set(HEAD_ATTRIBUTES)
+
+
+def test_the_span_report_measures_the_head_and_what_is_served(scorer, tmp_path):
+    # A trial file of our own in SemEval's format: the report reads the head's words and
+    # the spans a moderator is shown, both with the task's character F1.
+    from models.evaluate import evaluate_spans
+
+    folder = tmp_path / "toxic_spans"
+    folder.mkdir()
+    rows = [("You absolute idiot.", "idiot"), ("What a pathetic moron you are, honestly.", "pathetic moron")]
+    lines = ["spans,text"]
+    for text, marked in rows:
+        begin = text.index(marked)
+        lines.append(f'"{list(range(begin, begin + len(marked)))}",{text}')
+    (folder / "SemEval2021__data__tsd_trial.csv").write_text("\n".join(lines) + "\n")
+    (folder / "SemEval2021__data__tsd_train.csv").write_text("spans,text\n")
+    report = evaluate_spans(scorer, tmp_path)
+    assert report["toxic_spans.trial.rows"] == 2 and report["toxic_spans.trial.empty_gold_share"] == 0.0
+    # Each insult is marked, at least in part, by the head and in what is served.
+    assert report["toxic_spans.trial.char_f1"] > 0.5
+    assert report["toxic_spans.trial.char_f1_served"] > 0.5
