@@ -17,8 +17,12 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation import GenerationMode
 from schemathesis_apps import CHECKS, REFUSALS, feedback_app
+from sqlalchemy import delete
 
-schema = schemathesis.openapi.from_wsgi("/openapi.json", feedback_app())
+from server import store
+
+app = feedback_app()
+schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 schema.config.checks.negative_data_rejection.expected_statuses = REFUSALS
 schema.config.phases.stateful.inference.algorithms = []
@@ -30,6 +34,15 @@ FEEDBACK_TO_STATE = "POST /v1/feedback -> [200] communityState -> GET /v1/commun
 
 
 class Workflow(schema.as_state_machine()):
+    def setup(self):
+        # Each scenario starts on an empty store, so that a scenario replayed (Hypothesis
+        # replays to shrink) answers as it did the first time.
+        with app.app_context():
+            for table in (store.Verdict, store.Calibration, store.AuditEntry):
+                store.db.session.execute(delete(table))
+            store.db.session.commit()
+        app.extensions["modlens_calibrations"].clear()
+
     def step(self, input):
         output = super().step(input)
         if input.transition is None or not input.is_applied:
