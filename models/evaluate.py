@@ -493,6 +493,7 @@ def main(argv=None) -> int:
         parser.error(f"{args.data} is not a folder: pass --data PATH to the shared data")
     import torch
 
+    from .baseline import FrozenBaseline
     from .scorer import Scorer
 
     torch.set_num_threads(2)
@@ -502,8 +503,8 @@ def main(argv=None) -> int:
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))} (known: {', '.join(PARTS)})")
     results = {}
-    for variant in ("tuned", "baseline"):
-        scorer = Scorer.load(args.weights, variant=variant, precision=args.precision)
+    for variant, kind in (("tuned", Scorer), ("baseline", FrozenBaseline)):
+        scorer = kind.load(args.weights, precision=args.precision)
         part = {}
         for name in parts:
             if variant == "baseline" and name in TUNED_ONLY:

@@ -86,12 +86,18 @@ class _Encoded:
 
 
 class Scorer:
-    def __init__(self, tokenizer, encoder, tensors: dict, config: dict, sha256: str, variant: str = "tuned", batch_size: int = BATCH_SIZE):
+    # The served model: heads on the fine-tuned top. models/baseline.py's FrozenBaseline,
+    # the quality report's point of comparison, reads the pretrained top instead.
+    variant = "tuned"
+    HEADS_READ_PRETRAINED_TOP = False
+    # Where its heads and their calibration are in the weights; whether it has the
+    # reply-context and token-level heads; what model_info calls it.
+    HEAD_PREFIX, CALIBRATION, EXTRA_HEADS, NAME_SUFFIX = "head", "calibration", True, ""
+
+    def __init__(self, tokenizer, encoder, tensors: dict, config: dict, sha256: str, batch_size: int = BATCH_SIZE):
         """`encoder`: anything with run_trunk(ids, mask) and run_top(hidden, mask, tuned)
         (models.encoder.TorchEncoder, models.onnx_encoder.OnnxEncoder); `tensors`: the
         weights as numpy arrays (models.weights.load_weights)."""
-        if variant not in ("tuned", "baseline"):
-            raise ValueError(f"variant must be 'tuned' or 'baseline', not {variant!r}")
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError("batch_size must be a positive integer")
         if list(config.get("head_attributes", [])) != list(HEAD_ATTRIBUTES):
@@ -100,27 +106,25 @@ class Scorer:
             raise ValueError(f"weights have heads {config.get('head_attributes')}, this code expects {list(HEAD_ATTRIBUTES)}")
         self.tokenizer = tokenizer
         self.encoder = encoder
-        self.variant = variant
         self.batch_size = batch_size
         self.config = config
-        prefix = "head" if variant == "tuned" else "baseline"
-        self._head_w = tensors[f"{prefix}.weight"].astype(np.float32)
-        self._head_b = tensors[f"{prefix}.bias"].astype(np.float32)
+        self._head_w = tensors[f"{self.HEAD_PREFIX}.weight"].astype(np.float32)
+        self._head_b = tensors[f"{self.HEAD_PREFIX}.bias"].astype(np.float32)
         # Reply context: logit += U p + V (r * p), p the unit embedding of the post answered
         # (zero when there is none), r the pooled state. Weights from before it read no
         # context, and the frozen baseline never does.
-        context = tensors.get("context.weight") if variant == "tuned" else None
+        context = tensors.get("context.weight") if self.EXTRA_HEADS else None
         self._context = context.astype(np.float32) if context is not None else None
         if self._context is not None and self._context.shape != (len(HEAD_ATTRIBUTES), 2 * HIDDEN):
             raise ValueError(f"context weights have shape {tuple(self._context.shape)}, expected ({len(HEAD_ATTRIBUTES)}, {2 * HIDDEN})")
-        span_w = tensors.get("span.weight") if variant == "tuned" else None
+        span_w = tensors.get("span.weight") if self.EXTRA_HEADS else None
         if span_w is not None and list(config.get("span_attributes", [])) != list(SPAN_ATTRIBUTES):
             raise ValueError(f"weights have span heads {config.get('span_attributes')}, this code expects {list(SPAN_ATTRIBUTES)}")
         self._span_w = span_w.astype(np.float32) if span_w is not None else None
         self._span_b = tensors["span.bias"].astype(np.float32) if span_w is not None else None
         cuts = config.get("span_thresholds", {})
         self.span_thresholds = {a: float(cuts.get(a, SPAN_THRESHOLD)) for a in SPAN_ATTRIBUTES}
-        calibration = config["calibration" if variant == "tuned" else "baseline_calibration"]
+        calibration = config[self.CALIBRATION]
         self._slope = np.array([calibration[a][0] for a in HEAD_ATTRIBUTES])
         self._intercept = np.array([calibration[a][1] for a in HEAD_ATTRIBUTES])
         self._off_coef = tensors["offtopic.coef"].astype(np.float64)
@@ -131,18 +135,23 @@ class Scorer:
         expected = len(OFFTOPIC_FEATURES) + (HIDDEN * len(PAIR_FEATURES) if self._off_pair else 0)
         if self._off_coef.shape != (expected,):
             raise ValueError(f"off_topic weights have {self._off_coef.shape[0]} coefficients, their config names {expected}")
-        name = config["name"] if variant == "tuned" else config["name"] + "-frozen-baseline"
+        name = config["name"] + self.NAME_SUFFIX
         self.model_info = {"name": name, "version": config["version"], "sha256": sha256}
         self.thresholds = dict(DEFAULT_THRESHOLDS)
         # Fast tokenizers are not safe to call from several threads at once.
         self._tokenizer_lock = threading.Lock()
+        # Threads one request's forward batches may run on at once (Scorer.load).
+        self.parallel_windows = 1
+        self._pool = None
+        self._pool_lock = threading.Lock()
         # What the encoder made of each post, by its token ids (models/post_cache.py); None:
         # every post is encoded on every call.
         self.post_cache = None
 
     @classmethod
-    def load(cls, folder: Path | str | None = None, variant: str = "tuned", batch_size: int | None = None, precision: str = "fp32",
-             runtime: str = "torch", threads: int | None = None, export: bool = True, post_cache=None) -> "Scorer":
+    def load(cls, folder: Path | str | None = None, batch_size: int | None = None, precision: str = "fp32",
+             runtime: str = "torch", threads: int | None = None, export: bool = True, post_cache=None,
+             parallel_windows: int = 1) -> "Scorer":
         """Encoder from the pretrained package, our trained layers and heads from `folder`.
 
         `runtime` is "torch", "onnx" or "auto"; `precision` "fp32", "bf16" (torch only),
@@ -156,6 +165,8 @@ class Scorer:
         `post_cache`: a models.post_cache.PostCache, so that a post seen before is not
         encoded again (the service's; the batch command, which sees each post once, has none).
         `batch_size`: windows per forward run; by default the runtime's best (BATCH_SIZES).
+        `parallel_windows`: forward runs of one call that may go at once, each on
+        `threads` threads (1: one after the other).
         """
         folder = Path(folder) if folder else DEFAULT_WEIGHTS_DIR
         tensors, config, sha = load_weights(folder)
@@ -177,11 +188,14 @@ class Scorer:
                 log.warning("%s: scoring with torch %s instead", why, precision)
         if encoder is None:
             encoder = _torch_encoder(tensors, config, precision, threads)
-        scorer = cls(WordPieceTokenizer(), encoder, tensors, config, sha, variant, batch_size or BATCH_SIZES[runtime])
+        scorer = cls(WordPieceTokenizer(), encoder, tensors, config, sha, batch_size or BATCH_SIZES[runtime])
         scorer.model_info["runtime"] = runtime
         scorer.model_info["precision"] = precision
         scorer.runtime_reason = why
         scorer.post_cache = post_cache
+        if not isinstance(parallel_windows, int) or parallel_windows < 1:
+            raise ValueError(f"parallel_windows must be a whole number of at least 1, not {parallel_windows!r}")
+        scorer.parallel_windows = parallel_windows
         return scorer
 
     @classmethod
@@ -358,6 +372,17 @@ class Scorer:
     def _windowing(self) -> tuple:
         return (WINDOW_TOKENS, WINDOW_STRIDE, self.tokenizer.cls_token_id, self.tokenizer.sep_token_id)
 
+    def _window_pool(self):
+        """The threads one request's batches run on (`parallel_windows` > 1), else None."""
+        if self.parallel_windows < 2:
+            return None
+        with self._pool_lock:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(self.parallel_windows, thread_name_prefix="modlens-windows")
+            return self._pool
+
     def _encode(self, posts: list[_Post], need_embedding: list[bool], heads: bool) -> list[EncodedPost]:
         """The encoder's output for each post (models/post_cache.py's EncodedPost), in order:
         windows of every post batched together, sorted by length. Only this method runs
@@ -368,8 +393,9 @@ class Scorer:
         window_vectors = np.zeros((len(flat), HIDDEN), dtype=np.float32)
         window_states: list[np.ndarray | None] = [None] * len(flat)
         embeddings = np.zeros((len(flat), HIDDEN), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+
+        def run(idx: list[int]) -> None:
+            # One batch of windows; batches write disjoint rows, so they may run at once.
             lengths = [flat[k][2] - flat[k][1] + 2 for k in idx]
             input_ids = np.zeros((len(idx), max(lengths)), dtype=np.int64)
             mask = np.zeros((len(idx), max(lengths)), dtype=np.int64)
@@ -380,7 +406,7 @@ class Scorer:
             trunk = self.encoder.run_trunk(input_ids, mask)
             # The pretrained top serves embeddings (and the baseline's heads); it runs only
             # on the rows that need it. run_top gives fp32 states whatever the encoder's precision.
-            rows = list(range(len(idx))) if heads and self.variant == "baseline" else [r for r, k in enumerate(idx) if need_embedding[flat[k][0]]]
+            rows = list(range(len(idx))) if heads and self.HEADS_READ_PRETRAINED_TOP else [r for r, k in enumerate(idx) if need_embedding[flat[k][0]]]
             semantic = None
             if rows:
                 sub = rows if len(rows) < len(idx) else slice(None)
@@ -388,11 +414,22 @@ class Scorer:
                 for j, r in enumerate(rows):
                     embeddings[idx[r]] = semantic[j, : lengths[r]].mean(0)
             if not heads:
-                continue
-            states = semantic if self.variant == "baseline" else self.encoder.run_top(trunk, mask, tuned=True)
+                return
+            states = semantic if self.HEADS_READ_PRETRAINED_TOP else self.encoder.run_top(trunk, mask, tuned=True)
             for row, k in enumerate(idx):
                 window_vectors[k] = states[row, : lengths[row]].mean(0)
                 window_states[k] = states[row, 1 : lengths[row] - 1]
+
+        batches = [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+        pool = self._window_pool()
+        if pool is None or len(batches) < 2:
+            for idx in batches:
+                run(idx)
+        else:
+            # Both runtimes let go of the GIL while they compute: one request's windows
+            # spread over the cores an idle machine has free.
+            for _ in pool.map(run, batches):
+                pass
         out, k = [], 0
         for p, post in enumerate(posts):
             n = len(post.windows)

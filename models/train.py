@@ -451,6 +451,7 @@ def main(argv=None) -> int:
     base_w, base_b = fit_baseline(train_cache.semantic, train_rows, args.seed)
     del train_cache
 
+    from .baseline import FrozenBaseline
     from .offtopic import FEATURES, train_offtopic
     from .scorer import Scorer
     from .weights import save_weights
@@ -481,7 +482,7 @@ def main(argv=None) -> int:
     # worst-segment rule, on the validation rows.
     texts = [r.text for r in val_rows]
     calibration = calibrate(scorer.head_logits(texts, [r.parent for r in val_rows]), val_rows)
-    base_calibration = calibrate(Scorer.load(args.out, variant="baseline").head_logits(texts), val_rows)
+    base_calibration = calibrate(FrozenBaseline.load(args.out).head_logits(texts), val_rows)
     config_extra["span_thresholds"] = choose_span_thresholds(scorer, val_rows)
     log(f"span thresholds {config_extra['span_thresholds']}")
     meta["seconds"] = round(time.time() - started)

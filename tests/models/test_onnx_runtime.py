@@ -135,6 +135,18 @@ def test_int8_scores_of_a_post_do_not_depend_on_the_posts_beside_it(onnx_weights
     assert batched.batch_size == 16
 
 
+def test_windows_run_at_once_give_the_same_scores_as_one_after_the_other(onnx_weights, onnx_scorer):
+    from models import Scorer
+
+    parallel = Scorer.load(onnx_weights, runtime="onnx", precision="fp32", threads=1, export=False, parallel_windows=2)
+    long_post = {"id": "long", "parent_id": "p0", "text": " ".join([POLITE, INSULT, RECIPE] * 20)}
+    thread = {**THREAD, "posts": THREAD["posts"] + [long_post]}
+    assert parallel.score_thread(thread) == onnx_scorer.score_thread(thread)
+    assert parallel._pool is not None and parallel._pool._max_workers == 2
+    with pytest.raises(ValueError, match="parallel_windows"):
+        Scorer.load(onnx_weights, runtime="onnx", precision="fp32", export=False, parallel_windows=0)
+
+
 def test_missing_export_falls_back_to_torch_with_one_log_line(tmp_path, caplog, scorer):
     from models import Scorer
 

@@ -162,3 +162,18 @@ def test_empty_thread_and_empty_text(scorer):
     assert scorer.score_thread({"title": "x", "posts": []}) == []
     (result,) = scorer.score_texts([""])
     assert set(result["scores"]) == set(ATTRIBUTES) - {"off_topic"}
+
+
+def test_the_frozen_baseline_reads_the_pretrained_top_with_its_own_heads(scorer):
+    from models.baseline import FrozenBaseline
+
+    baseline = FrozenBaseline.load()
+    assert baseline.model_info["name"].endswith("-frozen-baseline") and baseline.variant == "baseline"
+    assert baseline._span_w is None and baseline._context is None and not baseline.reads_context
+    text = "You are a pathetic idiot and everyone here knows it."
+    ours, theirs = scorer.head_logits([text]), baseline.head_logits([text])
+    assert ours.shape == theirs.shape and not np.allclose(ours, theirs)
+    # Its window vector is the pretrained top's mean state: the sentence embedding's direction.
+    pooled = baseline._forward([baseline._prepare(text, sentences=False)])[0].vectors[0]
+    embedding = scorer.embed([text])[0]
+    assert float(pooled @ embedding / np.linalg.norm(pooled)) > 0.999
