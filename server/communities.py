@@ -18,7 +18,6 @@ client sends is stored. A verdict's text is kept only with `MODLENS_FEEDBACK_KEE
 
 import hashlib
 import json
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -42,7 +41,6 @@ from .validation import string
 
 bp = Blueprint("communities", __name__)
 
-COMMUNITY_ID = re.compile(contract.COMMUNITY_ID)
 SOURCES = ("extension", "api", "perspective")
 # A verdict's thread is scored with thresholds no score reaches: no flags, so no spans,
 # which a verdict does not need.
@@ -110,7 +108,7 @@ def check_community(value, field_name, key=None):
     """A well-formed community id that the request's key (or `key`, from a form) may use."""
     community = string(value, field_name)
     # Too long an id is a malformed one (400), not too large a request (413).
-    if not COMMUNITY_ID.match(community) or len(community.encode("utf-8")) > 256:
+    if not contract.is_community_id(community):
         raise APIError(f"{field_name} must be {contract.COMMUNITY_RULE}")
     check_community_access(community, key)
     return community

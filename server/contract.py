@@ -152,15 +152,31 @@ Offset = Annotated[int, Field(ge=0)]
 
 # Any printable text without spaces: Coral Talk names its community `Coral:https://host/`.
 # Not starting with a slash: a route that takes the id in its path could not reach it, as
-# the router merges `/v1/communities//r/python` into `/v1/communities/r/python`.
-COMMUNITY_PATTERN = r"^[^\s\u0000-\u001f\u007f/][^\s\u0000-\u001f\u007f]*$"  # ECMA-262, as the document states it
-COMMUNITY_ID = r"^[^\s\x00-\x1f\x7f/][^\s\x00-\x1f\x7f]{0,255}$"  # Python's, as the server checks it
-COMMUNITY_RULE = "1 to 256 bytes of printable text without spaces, not starting with /"
+# the router merges `/v1/communities//r/python` into `/v1/communities/r/python`. Not "." or
+# "..": a browser resolves those path segments, percent-encoded too (`%2E%2E`), so the
+# moderators' page of such a community could never be opened.
+#
+# One pattern serves the document (ECMA-262, read with the `u` flag), the server (Python,
+# whole string: `re.fullmatch`, as Python's `$` also matches before a final line break) and
+# the extension (extension/src/shared/settings.js, held to it by
+# tests/server/test_community_id_parity.py). Its spaces are spelled out because `\s` differs
+# between the two languages (U+0085 is one to Python, U+FEFF to ECMA-262); an unpaired
+# surrogate is half a character, not text.
+COMMUNITY_PATTERN = (r"^(?!/|\.\.?$)"
+                     r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ud800-\udfff]{1,256}$")
+COMMUNITY_RULE = 'printable text without spaces, 1 to 256 bytes of UTF-8, not starting with / and not "." or ".."'
+_COMMUNITY_ID = re.compile(COMMUNITY_PATTERN)
+
+
+def is_community_id(value):
+    """Whether the string `value` is a community id by COMMUNITY_PATTERN and its size in bytes."""
+    return _COMMUNITY_ID.fullmatch(value) is not None and len(value.encode("utf-8")) <= 256
 
 
 def community_id(value):
-    # Too long an id is a malformed one (400), not too large a request (413).
-    if not re.match(COMMUNITY_ID, value) or utf8_size(value) > 256:
+    # Too long an id is a malformed one (400), not too large a request (413). utf8_size goes
+    # first so that half a character is answered as such, as in every other text field.
+    if utf8_size(value) > 256 or not is_community_id(value):
         raise PydanticCustomError("community", "must be " + COMMUNITY_RULE)
     return value
 
@@ -199,8 +215,7 @@ class Names:
 
 Community = Annotated[str, AfterValidator(community_id), Names("community"), Field(
     json_schema_extra={"minLength": 1, "maxLength": 256, "pattern": COMMUNITY_PATTERN},
-    description="A community (one forum, or a section of one): printable text without spaces, not starting with /, "
-                "at most 256 bytes of UTF-8.")]
+    description=f"A community (one forum, or a section of one): {COMMUNITY_RULE}.")]
 
 
 # A field that is required, but whose absence is answered by its own validator (with a
