@@ -25,10 +25,17 @@
     moderator: '',
   });
 
-  // The server's rule for a community id (server/communities.py COMMUNITY_ID): printable
-  // text without spaces, at most 256 bytes of UTF-8.
+  // The server's rule for a community id, copied from server/contract.py (COMMUNITY_PATTERN
+  // and COMMUNITY_RULE), where it says why each part is there; a test holds the two the
+  // same, character for character and id for id (tests/server/test_community_id_parity.py).
   // eslint-disable-next-line no-control-regex -- naming the control characters is the point: the server refuses them.
-  const COMMUNITY_ID = /^[^\s\x00-\x1f\x7f]+$/u;
+  const COMMUNITY_PATTERN = /^(?!\/|\.\.?$)[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\ud800-\udfff]{1,256}$/u;
+  const COMMUNITY_RULE = 'printable text without spaces, 1 to 256 bytes of UTF-8, not starting with / and not "." or ".."';
+
+  /** Whether `id` is a community id the server accepts, by its pattern and its size in UTF-8. */
+  function isCommunityId(id) {
+    return COMMUNITY_PATTERN.test(id) && new TextEncoder().encode(id).length <= 256;
+  }
 
   class SettingsError extends Error {}
 
@@ -80,8 +87,8 @@
       if (!id) continue;
       const pattern = sitePattern(site);
       if (!sites.includes(pattern)) continue; // a removed site takes its community with it
-      if (!COMMUNITY_ID.test(id) || new TextEncoder().encode(id).length > 256) {
-        throw new SettingsError(`the community for ${pattern} must be printable text without spaces, at most 256 bytes`);
+      if (!isCommunityId(id)) {
+        throw new SettingsError(`the community for ${pattern} must be ${COMMUNITY_RULE}`);
       }
       out[pattern] = id;
     }
@@ -129,6 +136,7 @@
   }
 
   Modlens.settings = {
-    DEFAULT_SETTINGS, SettingsError, sitePattern, siteEnabled, communityFor, serverOrigin, normaliseSettings,
+    DEFAULT_SETTINGS, COMMUNITY_PATTERN, COMMUNITY_RULE, SettingsError, isCommunityId, sitePattern, siteEnabled,
+    communityFor, serverOrigin, normaliseSettings,
   };
 })((globalThis.Modlens = globalThis.Modlens || {}));

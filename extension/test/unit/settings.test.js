@@ -24,11 +24,21 @@ test('a site\'s community is kept by its pattern, checked as the server checks i
   assert.equal(settings.communityFor('http://127.0.0.1:8123/t', saved), null, 'an empty community is none');
   assert.equal(settings.communityFor('https://gone.example.net/t', saved), null);
   assert.equal(settings.communityFor('not a url', saved), null);
-  for (const bad of ['two words', 'tab\there', 'x'.repeat(257), 'é'.repeat(129)]) {
+  for (const bad of ['two words', 'tab\there', 'x'.repeat(257), 'é'.repeat(129), '/r/python', '.', '..', 'c\x85', '\ud800']) {
     assert.throws(() => settings.normaliseSettings({ sites: ['forum.example.org'], communities: { 'https://forum.example.org/*': bad } }),
-      /the community for https:\/\/forum\.example\.org\/\* must be printable text without spaces/, bad);
+      /the community for https:\/\/forum\.example\.org\/\* must be printable text without spaces, .* not starting with \/ and not "\." or "\.\."/, bad);
   }
 });
+
+// tests/server/test_community_id_parity.py holds this rule to the server's, id for id.
+for (const [id, accepted] of [
+  ['r/python', true], ['Coral:https://talk.example/', true], ['...', true], ['.a', true], ['x'.repeat(256), true],
+  ['/r/python', false], ['.', false], ['..', false], ['c\n', false], ['\x85', false], ['\ufeff', false], ['x'.repeat(257), false],
+]) {
+  test(`community ${JSON.stringify(id).slice(0, 20)} is ${accepted ? 'accepted' : 'refused'}, as the server does`, () => {
+    assert.equal(settings.isCommunityId(id), accepted);
+  });
+}
 
 for (const [input, pattern] of [
   ['forum.example.org', 'https://forum.example.org/*'],
