@@ -122,6 +122,9 @@ DEFAULTS = {
 # processes, not the app); listed here so that this module names every setting.
 GUNICORN_SETTINGS = {
     "MODLENS_TORCH_THREADS": 1,
+    # oneDNN kernels (torch's bf16 matrix products) kept per worker, and per request thread
+    # in torch's own cache: gunicorn.conf.py says why so few.
+    "MODLENS_ONEDNN_CACHE_CAPACITY": 16,
     "MODLENS_LOG_LEVEL": "info",
     "PORT": 8000,
     "WEB_CONCURRENCY": None,  # cores / torch threads
