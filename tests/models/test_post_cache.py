@@ -12,6 +12,8 @@ between two requests that batch a post differently, and the cache keeps the firs
 """
 
 import copy
+import gc
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -150,6 +152,27 @@ def test_the_byte_bound_holds_on_real_posts(scorer, texts):
     twin.score_thread(thread_of(texts, 12))
     assert 0 < twin.post_cache.local.nbytes <= bound
     assert 1 <= len(twin.post_cache.local) <= 6  # typical posts differ in length a little
+
+
+def test_the_cache_counts_what_its_entries_keep_in_memory(scorer, texts):
+    # The byte bound bounds memory only if an entry's count is what it keeps alive: an entry
+    # holding a view of its forward batch would keep the batch, or count bytes that torch
+    # owns. numpy's buffers are traced by tracemalloc, so what stays allocated after a
+    # thread is scored and its results dropped is what the cache holds (issue #13).
+    twin = cached_copy(scorer)
+    twin.score_thread(thread_of(texts[POSTS // 2:], 6))  # first-call allocations happen outside the count
+    twin.post_cache = PostCache()
+    gc.collect()
+    tracemalloc.start()
+    try:
+        twin.score_thread(thread_of(texts, 12))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    counted = twin.post_cache.local.nbytes
+    assert len(twin.post_cache.local) >= 12
+    assert 0.9 * counted <= held <= 1.1 * counted, f"the cache counts {counted} bytes and keeps {held}"
 
 
 def entry(tokens, embedding=True, value=1.0):
