@@ -4,7 +4,8 @@
 
 The same measures as the quality report (models/evaluate.py: Jigsaw test AUC per harm
 attribute, the TweetEval tasks, anger and negativity AUC, off_topic AUC on held-out CQA
-threads), computed by its own functions, for the served (fine-tuned) variant only, so
+threads, the forum and comment-thread sets, the probes and the threat templates: every
+ROC-AUC of the report), computed by its own functions, for the served (fine-tuned) variant only, so
 that every runtime and precision can be held to within 0.005 ROC-AUC of torch fp32.
 A variant is RUNTIME-PRECISION (torch-fp32, torch-bf16, torch-int8, onnx-fp32,
 onnx-int8); a bare precision means torch. The first variant is the reference.
@@ -39,7 +40,7 @@ def measure(name: str, data: Path, weights: Path | None, threads: int, seed: int
     import torch
 
     from models import Scorer
-    from models.evaluate import evaluate_classification, evaluate_offtopic
+    from models.evaluate import evaluate_classification, evaluate_forum, evaluate_offtopic, evaluate_probes, evaluate_threats
 
     torch.set_num_threads(threads)
     started = time.time()
@@ -49,7 +50,11 @@ def measure(name: str, data: Path, weights: Path | None, threads: int, seed: int
         raise SystemExit(f"{name}: the scorer fell back to {scorer.model_info['runtime']}-{scorer.model_info['precision']} ({scorer.runtime_reason})")
     part = evaluate_classification(scorer, data)
     part.update(evaluate_offtopic(scorer, data, seed))
-    out = {k: v for k, v in part.items() if k.endswith(".auc")}
+    # The forum sets, the probes and the threat templates: every ROC-AUC of the report.
+    part.update(evaluate_forum(scorer, data))
+    part.update(evaluate_probes(scorer))
+    part.update(evaluate_threats(scorer))
+    out = {k: v for k, v in part.items() if isinstance(v, float) and (".auc" in k or k.endswith("_auc"))}
     out["seconds"] = round(time.time() - started)
     out["model"] = scorer.model_info
     print(f"{name}: {out['seconds']} s", file=sys.stderr)
