@@ -100,6 +100,10 @@ DEFAULTS = {
     # quality on this CPU (models/runtime.py); torch/onnx and fp32/bf16/int8 force one.
     "RUNTIME": "auto",
     "PRECISION": "auto",
+    # Forward runs of one request that may go at once in a worker, each on one core: a
+    # lone request on an idle machine uses the cores the other workers leave free, and
+    # under load the runs just take turns. 1: one after the other.
+    "PARALLEL_WINDOWS": 2,
     # Whole requests' scores kept per worker; a 30-post page's take about 20 KB: 10 MB in
     # all. 0: no request cache.
     "CACHE_SIZE": 512,
@@ -167,7 +171,7 @@ def finalize(config):
     config["MODEL_SHA256"] = str(config["MODEL_SHA256"] or "").strip().lower()
     if config["MODEL_SHA256"] and not _SHA256_HEX.match(config["MODEL_SHA256"]):
         raise ConfigError("MODLENS_MODEL_SHA256 must be the sha256 hex digest of the weights, as /readyz names it")
-    for name in ("MAX_TEXT_BYTES", "MAX_POSTS", "MAX_QUOTES", "MAX_CONTEXT_ENTRIES", "TRUSTED_PROXIES", "FEEDBACK_RETENTION_DAYS",
+    for name in ("PARALLEL_WINDOWS", "MAX_TEXT_BYTES", "MAX_POSTS", "MAX_QUOTES", "MAX_CONTEXT_ENTRIES", "TRUSTED_PROXIES", "FEEDBACK_RETENTION_DAYS",
                  "BATCH_UPLOAD_MAX_BYTES", "BATCH_MAX_PAGE_BYTES", "BATCH_MAX_FILE_BYTES", "BATCH_MAX_ARCHIVE_BYTES", "BATCH_MAX_RATIO"):
         value = config[name]
         if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "TRUSTED_PROXIES" else 1):

@@ -76,7 +76,8 @@ def init_app(app):
     # the service with one line (ConfigError) instead of a worker that answers 503 forever.
     folder = check_weights(app.config)
     thread = threading.Thread(target=_load, args=(slot, precision, cache_size, runtime),
-                              kwargs={"queue": queue, "folder": folder, "post_cache": post_cache},
+                              kwargs={"queue": queue, "folder": folder, "post_cache": post_cache,
+                                      "parallel_windows": app.config["PARALLEL_WINDOWS"]},
                               name="modlens-model-load", daemon=True)
     thread.start()
 
@@ -117,7 +118,7 @@ def make_post_cache(config):
 
 
 def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE, runtime=DEFAULT_RUNTIME, queue=None, folder=None,
-          post_cache=None):
+          post_cache=None, parallel_windows=1):
     try:
         from models import Scorer, language
         from models.cache import CachedScorer
@@ -125,7 +126,8 @@ def _load(slot, precision=DEFAULT_PRECISION, cache_size=DEFAULT_CACHE_SIZE, runt
         language.load()  # small (0.7 s); loaded here so that no request waits for it
         _limit_arenas()
         where = {"folder": folder} if folder else {}  # the default folder is the scorer's own
-        scorer = OneAtATime(Scorer.load(precision=precision, runtime=runtime, post_cache=post_cache, **where), queue or ModelQueue())
+        scorer = OneAtATime(Scorer.load(precision=precision, runtime=runtime, post_cache=post_cache,
+                                        parallel_windows=parallel_windows, **where), queue or ModelQueue())
         if cache_size:
             scorer = CachedScorer(scorer, cache_size)
     except Exception as error:  # noqa: BLE001 - any failure is reported by /readyz, not lost

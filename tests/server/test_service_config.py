@@ -45,6 +45,7 @@ def test_thresholds_as_json(monkeypatch, fake_scorer):
     ({"MAX_POSTS": 0}, "MAX_POSTS"),
     ({"MAX_TEXT_BYTES": "big"}, "MAX_TEXT_BYTES"),
     ({"API_KEYS": {"a": 1}}, "API_KEYS"),
+    ({"PARALLEL_WINDOWS": 0}, "PARALLEL_WINDOWS"),
 ])
 def test_bad_settings_refuse_to_start(fake_scorer, config, message):
     with pytest.raises(ConfigError, match=message):
@@ -101,3 +102,24 @@ def test_a_failed_load_is_reported(slow_model):
     client = app.test_client()
     assert_error(client.get("/readyz"), 503, "weights missing")
     assert_error(client.post("/v1/score", json=SCORE), 503, "failed to load")
+
+
+def test_the_worker_loads_its_model_with_the_parallel_windows_setting(monkeypatch):
+    seen = {}
+
+    class Recording(SlowScorer):
+        @classmethod
+        def load(cls, *args, **options):
+            seen.update(options)
+            return FakeScorer()
+
+    monkeypatch.setattr(models, "Scorer", Recording, raising=False)
+    monkeypatch.setenv("MODLENS_PARALLEL_WINDOWS", "3")
+    app = create_app()
+    assert app.config["PARALLEL_WINDOWS"] == 3
+    client = app.test_client()
+    for _ in range(100):
+        if client.get("/readyz").status_code == 200:
+            break
+        threading.Event().wait(0.05)
+    assert seen.get("parallel_windows") == 3
