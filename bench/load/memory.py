@@ -106,7 +106,7 @@ def worker_environment():
     return {name: os.environ[name] for name in ("OMP_NUM_THREADS", "ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")}
 
 
-def load_scorer(post_cache_mb: float, cache_size: int):
+def load_scorer(post_cache_mb: float, cache_size: int, parallel_windows: int):
     """The scorer exactly as server/scoring.py's background loader builds it in a worker."""
     from server.admission import ModelQueue
     from server.config import DEFAULTS
@@ -116,7 +116,8 @@ def load_scorer(post_cache_mb: float, cache_size: int):
     post_cache = make_post_cache({"POST_CACHE_MB": post_cache_mb, "CACHE_URL": ""})
     # In a thread of its own, as init_app loads it (its allocations land in that thread's arena).
     loader = threading.Thread(target=_load, args=(slot, DEFAULTS["PRECISION"], cache_size, DEFAULTS["RUNTIME"]),
-                              kwargs={"queue": ModelQueue(DEFAULTS["MAX_QUEUE"], 600.0), "post_cache": post_cache})
+                              kwargs={"queue": ModelQueue(DEFAULTS["MAX_QUEUE"], 600.0), "post_cache": post_cache,
+                                      "parallel_windows": parallel_windows})
     loader.start()
     loader.join()
     if slot.error:
@@ -138,6 +139,7 @@ def main():
     parser.add_argument("--post-cache-mb", type=float, default=None, help="default: server/config.py's POST_CACHE_MB")
     parser.add_argument("--cache-size", type=int, default=None, help="default: server/config.py's CACHE_SIZE")
     parser.add_argument("--threads", type=int, default=None, help="request threads (default: gunicorn.conf.py's, MAX_QUEUE + 2)")
+    parser.add_argument("--parallel-windows", type=int, default=None, help="default: server/config.py's PARALLEL_WINDOWS")
     parser.add_argument("--sample-every", type=int, default=25)
     parser.add_argument("--tracemalloc", action="store_true", help="trace Python's allocations (slower; adds its own memory)")
     parser.add_argument("--seed", type=int, default=13)
@@ -150,6 +152,7 @@ def main():
     post_cache_mb = DEFAULTS["POST_CACHE_MB"] if args.post_cache_mb is None else args.post_cache_mb
     cache_size = DEFAULTS["CACHE_SIZE"] if args.cache_size is None else args.cache_size
     threads = args.threads or DEFAULTS["MAX_QUEUE"] + 2
+    parallel_windows = args.parallel_windows or DEFAULTS["PARALLEL_WINDOWS"]
     environment = worker_environment()
 
     from models.language_scoring import score_thread
@@ -158,7 +161,7 @@ def main():
     load_before = os.getloadavg()
     started = time.monotonic()
     rss_start = rss_mb()
-    scorer, post_cache = load_scorer(post_cache_mb, cache_size)
+    scorer, post_cache = load_scorer(post_cache_mb, cache_size, parallel_windows)
     loaded_s = time.monotonic() - started
     attributes = list(DEFAULTS["THRESHOLDS"])
     stream = threads_mix(args.seed)
@@ -229,7 +232,8 @@ def main():
         "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
                     "load_average_before": [round(x, 2) for x in load_before],
                     "load_average_after": [round(x, 2) for x in os.getloadavg()], "note": args.note},
-        "post_cache_mb": post_cache_mb, "cache_size": cache_size, "threads": threads, "tracemalloc": args.tracemalloc,
+        "post_cache_mb": post_cache_mb, "cache_size": cache_size, "threads": threads, "parallel_windows": parallel_windows,
+        "tracemalloc": args.tracemalloc,
         "environment": environment,
         "model": {k: str(v) for k, v in scorer.model_info.items()}, "load_s": round(loaded_s, 1),
         "rss_mb_before_load": round(rss_start, 1),

@@ -7,8 +7,9 @@ window is as long as its post, so the service meets a new shape on most requests
 10-minute soak grew each worker by 270-300 MB, of which the post and request caches held
 ~70 MB (RELIABILITY.md). gunicorn.conf.py caps both caches; the test below runs the real
 encoder in a child process with the environment gunicorn.conf.py gives a worker, over 60
-window lengths spread across four request threads, as gthread spreads requests. With the
-libraries' defaults the same child grew by 106 MB (glibc's bytes in use); capped, by 20.
+window lengths spread across as many threads as a worker runs the encoder on (six: four
+request threads, two for one request's forward runs). With the libraries' defaults the
+same child grew by 106 MB (glibc's bytes in use); capped, by 29.
 """
 
 import json
@@ -21,12 +22,18 @@ from unittest import mock
 
 import pytest
 
+from server.config import DEFAULTS, GUNICORN_SETTINGS
+
 REPO = Path(__file__).resolve().parents[2]
 LENGTHS = 60
-THREADS = 4  # gunicorn.conf.py: MODLENS_MAX_QUEUE (2) + 2 request threads a worker
-# Capped at 16 kernels in oneDNN's cache and 16 in each of the four threads' caches, at
-# ~300 KB each: at most ~25 MB whatever the lengths; uncapped, ~1.8 MB every new length.
-BOUND_MB = 40
+# The threads that run the encoder in a worker: gunicorn.conf.py's request threads
+# (MODLENS_MAX_QUEUE + 2) and the scorer's pool for one request's forward runs.
+THREADS = DEFAULTS["MAX_QUEUE"] + 2 + DEFAULTS["PARALLEL_WINDOWS"]
+# Capped, oneDNN's cache and each thread's keep at most CAPACITY kernels of at most
+# ~400 KB (270-400 KB measured): a bound whatever the lengths. Uncapped, every new
+# length costs ~1.8 MB, 106 MB for these 60.
+CAPACITY = GUNICORN_SETTINGS["MODLENS_ONEDNN_CACHE_CAPACITY"]
+BOUND_MB = CAPACITY * (1 + THREADS) * 0.4
 
 CHILD = r"""
 import ctypes, json, sys
@@ -79,7 +86,7 @@ def bf16_in_hardware():
 
 def test_gunicorn_caps_onednns_kernel_caches():
     env = worker_environment()
-    assert env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == env["LRU_CACHE_CAPACITY"] == "16"
+    assert env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == env["LRU_CACHE_CAPACITY"] == str(CAPACITY)
     env = worker_environment(MODLENS_ONEDNN_CACHE_CAPACITY="64")
     assert env["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == env["LRU_CACHE_CAPACITY"] == "64"
     # The libraries' own variables, where an operator set them, are left as they are.
