@@ -78,3 +78,10 @@ def test_the_table_parser_reads_the_batch_row():
     rows = table_rows()
     assert stated_value(rows["MODLENS_BATCH_MAX_ARCHIVE_BYTES"]) == str(2 * 1024**3)
     assert stated_value(rows["MODLENS_BATCH_MAX_RATIO"]) == "100"
+
+
+def test_the_scorer_caps_onednn_kernels_as_gunicorn_does():
+    from models.scorer import ONEDNN_CACHE_CAPACITY
+    from server.config import GUNICORN_SETTINGS
+
+    assert ONEDNN_CACHE_CAPACITY == GUNICORN_SETTINGS["MODLENS_ONEDNN_CACHE_CAPACITY"]
