@@ -155,7 +155,13 @@ class _Detector:
             if cls._identifier is None:
                 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-                identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                try:
+                    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                except OSError:
+                    # py3langid unpacks its model (68 MB) through a temporary file: with the
+                    # temporary folder full or read-only every worker failed to load. Then
+                    # it is unpacked in memory instead, for the moment of loading.
+                    identifier = _unpacked_in_memory(lambda: LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
                 identifier.set_languages(list(CANDIDATES))
                 # set_languages keeps the 140-language tables to reset to later; nothing here
                 # resets, so they are let go (28 MB of each worker's memory). A private
@@ -163,6 +169,21 @@ class _Detector:
                 identifier._full_model = (identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes)
                 cls._identifier = identifier
             return cls._identifier
+
+
+def _unpacked_in_memory(load):
+    """`load()` with py3langid's temporary file (py3langid.modelio) held in memory."""
+    import io
+    import types
+
+    from py3langid import modelio
+
+    disk = modelio.tempfile
+    modelio.tempfile = types.SimpleNamespace(TemporaryFile=lambda **_: io.BytesIO())
+    try:
+        return load()
+    finally:
+        modelio.tempfile = disk
 
 
 def language_name(code: str) -> str:

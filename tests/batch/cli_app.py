@@ -5,9 +5,9 @@ With `STALL_AFTER=N` and `STALL_MARK=PATH` the scorer scores N threads, then wri
 and stops there for good: the test knows exactly how far the run got before it kills it.
 
 With `FILE_SIZE_LIMIT=BYTES` every file this process writes from then on fails past that
-size (EFBIG, as a full disk fails with ENOSPC). The language identifier is loaded first:
-py3langid unpacks its model into a temporary file, which a full disk would fail too (that
-is the service's and the command's start, not the report's write this is for).
+size (EFBIG, as a full disk fails with ENOSPC). The language identifier is loaded first,
+so that the limit falls on the report's write, which this is for (py3langid unpacks its
+model through a temporary file; models/language.py unpacks it in memory when that fails).
 """
 
 import os

@@ -144,3 +144,19 @@ def test_the_memory_of_read_posts_holds_no_text():
     identify(text)
     assert all(isinstance(key, bytes) and len(key) == 16 for key in language._identified._entries)
     assert not any(text in repr(value) for value in language._identified._entries.values())
+
+
+def test_the_detector_loads_with_no_room_for_its_temporary_file(monkeypatch):
+    # py3langid unpacks its model through a temporary file; a full /tmp stopped every worker.
+    import errno
+
+    from py3langid import modelio
+
+    def full(**_):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(modelio.tempfile, "TemporaryFile", full)
+    monkeypatch.setattr(language._Detector, "_identifier", None)
+    detector = language._Detector.get()
+    assert detector.rank("Which ferry runs on Sundays in the winter months?")[0][0] == "en"
+    assert modelio.tempfile.TemporaryFile is full  # put back as it was
