@@ -26,6 +26,8 @@ def _by_path(name, *parts):
     return module
 
 
+from models.runtime import cap_onednn_caches  # noqa: E402 - light: json, logging, subprocess
+
 # Defaults come from the one home of every setting (server/config.py).
 _settings = _by_path("modlens_config", "server", "config.py")
 DEFAULTS, GUNICORN_SETTINGS = _settings.DEFAULTS, _settings.GUNICORN_SETTINGS
@@ -50,19 +52,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "0")) or max(1, _cores // torch_
 os.environ.setdefault("OMP_NUM_THREADS", str(torch_threads))
 os.environ.setdefault("MKL_NUM_THREADS", str(torch_threads))
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-# oneDNN, which runs torch's bf16 matrix products, compiles a kernel for every new input
-# shape and keeps it: 1 024 in its own cache and 1 024 more in each thread's cache in
-# torch (LRU_CACHE_CAPACITY), some 300 KB each. Windows are as long as their posts, so
-# nearly every request brings a new shape, and a worker grew by 270-300 MB in a
-# 10-minute soak while its caches held 70 MB (RELIABILITY.md). A forward pass reuses
-# its few shapes from layer to layer, which 16 kernels cover; a kernel for a shape not
-# kept takes some 20 ms to build again. The library's own variables win where set.
-onednn_cache = int(os.environ.get("MODLENS_ONEDNN_CACHE_CAPACITY", GUNICORN_SETTINGS["MODLENS_ONEDNN_CACHE_CAPACITY"]))
-if onednn_cache < 1:
-    # torch's per-thread cache at capacity 0 kills the worker (SIGSEGV) at its first bf16 product.
-    raise ValueError(f"MODLENS_ONEDNN_CACHE_CAPACITY must be a whole number of at least 1, not {onednn_cache}")
-os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", str(onednn_cache))
-os.environ.setdefault("LRU_CACHE_CAPACITY", str(onednn_cache))
+# oneDNN's kernel caches (torch's bf16 products), capped: models/runtime.py says why.
+# The library's own variables win where set; a capacity under 1 stops gunicorn here.
+onednn_cache = cap_onednn_caches()
 
 # A few threads a worker, so /healthz, /readyz, /metrics and cached pages answer while
 # a long thread is being scored; scoring itself takes turns (server/scoring.py), so the

@@ -37,6 +37,9 @@ THREAD_POSTS = 30
 
 
 class CountingEncoder:
+    """The real encoder, counting the rows (windows) sent through its trunk; the post
+    cache's tests count with it too."""
+
     def __init__(self, encoder):
         self.encoder, self.rows = encoder, 0
 

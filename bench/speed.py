@@ -189,6 +189,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(process: subprocess.Popen, seconds: float) -> None:
+    """Ask a server to stop (SIGTERM: gunicorn finishes its requests), killing it after `seconds`."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def serve_and_measure(app_spec: str, env: dict, requests_n: int, cached: bool, log: Path) -> dict:
     import psutil
     import requests
@@ -248,11 +257,7 @@ def serve_and_measure(app_spec: str, env: dict, requests_n: int, cached: bool, l
         out["uss_mb_per_worker"] = [round(p.memory_full_info().uss / 2**20) for p in workers]
         return out
     finally:
-        master.send_signal(signal.SIGTERM)
-        try:
-            master.wait(30)
-        except subprocess.TimeoutExpired:
-            master.kill()
+        stop(master, 30)
 
 
 def summary(ms: list[float]) -> dict:

@@ -24,6 +24,33 @@ import subprocess
 import sys
 from pathlib import Path
 
+
+# oneDNN, which runs torch's bf16 matrix products, compiles a kernel for every new input
+# shape and keeps it: 1 024 in its own cache and 1 024 more in each thread's cache in
+# torch (LRU_CACHE_CAPACITY), some 300 KB each. Windows are as long as their posts, so
+# nearly every request brings a new shape, and a worker grew by 270-300 MB in a
+# 10-minute soak while its caches held 70 MB (RELIABILITY.md). A forward pass reuses
+# its few shapes from layer to layer, which 16 kernels cover; a kernel for a shape not
+# kept takes some 20 ms to build again.
+ONEDNN_CACHE_CAPACITY = 16
+
+
+def cap_onednn_caches(environ=None) -> int:
+    """Set both kernel caches' capacity (MODLENS_ONEDNN_CACHE_CAPACITY, else
+    ONEDNN_CACHE_CAPACITY) in `environ` (os.environ), unless the library's own variables are
+    set; torch reads them at its first bf16 product. gunicorn.conf.py calls it for the
+    workers it forks, the torch scorer for any other process. Returns the capacity."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    raw = str(environ.get("MODLENS_ONEDNN_CACHE_CAPACITY", ONEDNN_CACHE_CAPACITY)).strip()
+    if not raw.lstrip("-").isdigit() or int(raw) < 1:
+        # torch's per-thread cache at capacity 0 kills the process (SIGSEGV) at its first bf16 product.
+        raise ValueError(f"MODLENS_ONEDNN_CACHE_CAPACITY must be a whole number of at least 1, not {raw}")
+    environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raw)
+    environ.setdefault("LRU_CACHE_CAPACITY", raw)
+    return int(raw)
+
 RUNTIMES = ("torch", "onnx")
 PRECISIONS = {"torch": ("fp32", "bf16", "int8"), "onnx": ("fp32", "int8")}
 # Fastest first, as measured on an AMD EPYC (Zen 4: AVX-512 BF16 and VNNI, no AMX) for

@@ -51,9 +51,6 @@ WINDOW_STRIDE = 192  # windows overlap by 62 tokens so no phrase is cut in both
 # (up to 0.07 of a score at 16). bench/RESULTS.md, "Batch size per runtime".
 BATCH_SIZE = 16
 BATCH_SIZES = {"torch": BATCH_SIZE, "onnx": 1}
-# oneDNN kernels kept per cache outside gunicorn (_torch_encoder); server/config.py's
-# GUNICORN_SETTINGS holds the same number for the workers, and a test keeps them equal.
-ONEDNN_CACHE_CAPACITY = 16
 HIDDEN = 384
 # The token-level head's default cut, where weights do not state one per attribute.
 SPAN_THRESHOLD = 0.5
@@ -564,16 +561,9 @@ def _omp_threads() -> int | None:
 
 def _torch_encoder(tensors: dict, config: dict, precision: str, threads: int | None):
     """The split encoder on torch at `precision`, with our fine-tuned top layers."""
-    # bf16 products keep a compiled oneDNN kernel per input shape, 1 024 by default in each
-    # of two caches: a long-lived process (the batch command, a Dask worker, flask run)
-    # grew by hundreds of MB (RELIABILITY.md). gunicorn.conf.py sets both for its workers
-    # (MODLENS_ONEDNN_CACHE_CAPACITY); elsewhere the same default, unless already set.
-    # Read by torch at its first bf16 product, so setting them here still takes effect.
-    capacity = os.environ.get("MODLENS_ONEDNN_CACHE_CAPACITY", str(ONEDNN_CACHE_CAPACITY))
-    if not capacity.isdigit() or int(capacity) < 1:  # 0 crashes torch at its first bf16 product
-        raise ValueError(f"MODLENS_ONEDNN_CACHE_CAPACITY must be a whole number of at least 1, not {capacity!r}")
-    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", capacity)
-    os.environ.setdefault("LRU_CACHE_CAPACITY", capacity)
+    # Capped in every process that scores with torch, not only gunicorn's workers (the
+    # batch command, a Dask worker, flask run); read by torch at its first bf16 product.
+    runtimes.cap_onednn_caches()
     import torch
 
     from .encoder import SplitEncoder, TorchEncoder, load_bert

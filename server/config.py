@@ -10,6 +10,7 @@ import hashlib
 import re
 
 from models import ATTRIBUTES, DEFAULT_THRESHOLDS
+from models.runtime import ONEDNN_CACHE_CAPACITY
 
 
 _MB = 1024 * 1024
@@ -128,7 +129,7 @@ GUNICORN_SETTINGS = {
     "MODLENS_TORCH_THREADS": 1,
     # oneDNN kernels (torch's bf16 matrix products) kept per worker, and per request thread
     # in torch's own cache: gunicorn.conf.py says why so few.
-    "MODLENS_ONEDNN_CACHE_CAPACITY": 16,
+    "MODLENS_ONEDNN_CACHE_CAPACITY": ONEDNN_CACHE_CAPACITY,
     "MODLENS_LOG_LEVEL": "info",
     "PORT": 8000,
     "WEB_CONCURRENCY": None,  # cores / torch threads

@@ -20,8 +20,6 @@ import json
 import os
 import platform
 import shlex
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,12 +31,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(REPO))
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.speed import free_port, stop  # noqa: E402 - the speed bench's server helpers
 
 
 def procfile_command():
@@ -133,18 +128,18 @@ def main():
         boot_seconds = time.monotonic() - started
         pids = children(server.pid)
 
-        samples, stop = [], threading.Event()
+        samples, load_over = [], threading.Event()
 
         def sampler():
             t0 = time.monotonic()
-            while not stop.is_set():
+            while not load_over.is_set():
                 now = time.monotonic() - t0
                 for pid in children(server.pid):
                     found = sample(pid)
                     if found:
                         samples.append({"t": round(now, 1), "pid": pid, "rss_mb": round(found[0], 1),
                                         "fds": found[1], "threads": found[2]})
-                stop.wait(args.sample_every)
+                load_over.wait(args.sample_every)
 
         thread = threading.Thread(target=sampler, daemon=True)
         thread.start()
@@ -155,15 +150,11 @@ def main():
                    "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "--host", base,
                    "--stop-timeout", "200", "--loglevel", "WARNING"]
         locust = subprocess.run(command, cwd=REPO, env=locust_env, capture_output=True, text=True)
-        stop.set()
+        load_over.set()
         thread.join()
         after_pids = children(server.pid)
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, 60)
 
     records = [json.loads(line) for line in requests_log.read_text().splitlines()] if requests_log.exists() else []
     if not records:

@@ -19,25 +19,11 @@ import numpy as np
 import pytest
 
 from bench import inputs
+from bench.post_cache import CountingEncoder
 from models.post_cache import EncodedPost, LocalPostCache, PostCache, from_bytes, to_bytes
 
 TOLERANCE = 1e-5
 POSTS = 30
-
-
-class CountingEncoder:
-    """The real encoder, counting the rows (windows) sent through its trunk."""
-
-    def __init__(self, encoder):
-        self.encoder = encoder
-        self.rows = 0
-
-    def run_trunk(self, input_ids, mask):
-        self.rows += input_ids.shape[0]
-        return self.encoder.run_trunk(input_ids, mask)
-
-    def run_top(self, hidden, mask, tuned):
-        return self.encoder.run_top(hidden, mask, tuned)
 
 
 def cached_copy(scorer, cache=None, **model_info):

@@ -61,19 +61,26 @@ def real_client(real_app):
 # --- the verdict store (server/store.py), on SQLite and on a real PostgreSQL server ------
 
 
+def started_or_skipped(start, unavailable, what: str, why_not: str):
+    """`start()`'s real server; where it cannot start the test is skipped, except in CI,
+    which must test `what` on it and fails instead."""
+    import os
+
+    try:
+        return start()
+    except unavailable as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must test {what}, and it could not start: {error}")
+        pytest.skip(why_not.format(error=error))
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A private PostgreSQL server for the session; skipped where it cannot start, except in CI."""
-    import os
-
     from postgres_server import PostgresServer, PostgresUnavailable
 
-    try:
-        server = PostgresServer().start()
-    except PostgresUnavailable as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must test the verdict store on PostgreSQL, and it could not start: {error}")
-        pytest.skip(f"PostgreSQL could not be started here ({error}); scripts/test installs it")
+    server = started_or_skipped(lambda: PostgresServer().start(), PostgresUnavailable, "the verdict store on PostgreSQL",
+                                "PostgreSQL could not be started here ({error}); scripts/test installs it")
     yield server
     server.stop()
 
@@ -130,15 +137,9 @@ def feedback_client(feedback_app):
 @pytest.fixture
 def redis_server():
     """A private redis-server for one test; skipped where it cannot start, except in CI."""
-    import os
-
     from redis_server import RedisServer, RedisUnavailable
 
-    try:
-        server = RedisServer().start()
-    except RedisUnavailable as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must test the rate limit and the shared post cache on a real Redis, and it could not start: {error}")
-        pytest.skip(f"{error}; scripts/test installs it")
+    server = started_or_skipped(lambda: RedisServer().start(), RedisUnavailable,
+                                "the rate limit and the shared post cache on a real Redis", "{error}; scripts/test installs it")
     yield server
     server.kill()

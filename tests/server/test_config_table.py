@@ -81,7 +81,7 @@ def test_the_table_parser_reads_the_batch_row():
 
 
 def test_the_scorer_caps_onednn_kernels_as_gunicorn_does():
-    from models.scorer import ONEDNN_CACHE_CAPACITY
+    from models.runtime import ONEDNN_CACHE_CAPACITY
     from server.config import GUNICORN_SETTINGS
 
     assert ONEDNN_CACHE_CAPACITY == GUNICORN_SETTINGS["MODLENS_ONEDNN_CACHE_CAPACITY"]

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import redis
 
+from bench.post_cache import CountingEncoder
 from models.post_cache import KEY_PREFIX, PostCache, RedisPostStore
 from server import ConfigError, create_app
 from server.scoring import make_post_cache
@@ -24,20 +25,6 @@ THREAD = {
         {"id": "p3", "parent_id": "p0", "text": "Only an idiot would travel to the islands in winter, you moron."},
     ],
 }
-
-
-class CountingEncoder:
-    """The real encoder, counting the rows sent through its trunk."""
-
-    def __init__(self, encoder):
-        self.encoder, self.rows = encoder, 0
-
-    def run_trunk(self, input_ids, mask):
-        self.rows += input_ids.shape[0]
-        return self.encoder.run_trunk(input_ids, mask)
-
-    def run_top(self, hidden, mask, tuned):
-        return self.encoder.run_top(hidden, mask, tuned)
 
 
 def worker(scorer, url):
