@@ -155,13 +155,16 @@ class _Detector:
             if cls._identifier is None:
                 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+                def load():
+                    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
                 try:
-                    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                    identifier = load()
                 except OSError:
                     # py3langid unpacks its model (68 MB) through a temporary file: with the
                     # temporary folder full or read-only every worker failed to load. Then
                     # it is unpacked in memory instead, for the moment of loading.
-                    identifier = _unpacked_in_memory(lambda: LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+                    identifier = _unpacked_in_memory(load)
                 identifier.set_languages(list(CANDIDATES))
                 # set_languages keeps the 140-language tables to reset to later; nothing here
                 # resets, so they are let go (28 MB of each worker's memory). A private

@@ -48,7 +48,7 @@ WINDOW_STRIDE = 192  # windows overlap by 62 tokens so no phrase is cut in both
 # and 10 long posts (bf16, one core): a batch's activations stay in cache. ONNX Runtime:
 # one window a run, 1.5x faster than 16 on typical posts at int8 and 1.4x at fp32, and
 # int8's activations, quantised per run, then never depend on what else is in the batch
-# (up to 0.07 of a score at 16). bench/RESULTS.md, "Batch size per runtime".
+# (up to 0.07 of a score at 16). bench/RESULTS.md, sixth session.
 BATCH_SIZE = 16
 BATCH_SIZES = {"torch": BATCH_SIZE, "onnx": 1}
 HIDDEN = 384
@@ -168,6 +168,8 @@ class Scorer:
         `parallel_windows`: forward runs of one call that may go at once, each on
         `threads` threads (1: one after the other).
         """
+        if not isinstance(parallel_windows, int) or parallel_windows < 1:  # checked before the model loads
+            raise ValueError(f"parallel_windows must be a whole number of at least 1, not {parallel_windows!r}")
         folder = Path(folder) if folder else DEFAULT_WEIGHTS_DIR
         tensors, config, sha = load_weights(folder)
         runtime, precision, why = runtimes.choose(runtime, precision, sha)
@@ -193,8 +195,6 @@ class Scorer:
         scorer.model_info["precision"] = precision
         scorer.runtime_reason = why
         scorer.post_cache = post_cache
-        if not isinstance(parallel_windows, int) or parallel_windows < 1:
-            raise ValueError(f"parallel_windows must be a whole number of at least 1, not {parallel_windows!r}")
         scorer.parallel_windows = parallel_windows
         return scorer
 
