@@ -35,6 +35,11 @@ def variant(name: str) -> tuple[str, str]:
     return runtime or "torch", precision
 
 
+def is_auc(key: str) -> bool:
+    """A ROC-AUC of the report: "x.auc", "x.y_auc", "x.auc_with_parent", "x.auc_text_only"."""
+    return ".auc" in key or key.endswith("_auc")
+
+
 def measure(name: str, data: Path, weights: Path | None, threads: int, seed: int) -> dict:
     """One variant's measures, in this process (or a worker of --jobs)."""
     import torch
@@ -54,7 +59,7 @@ def measure(name: str, data: Path, weights: Path | None, threads: int, seed: int
     part.update(evaluate_forum(scorer, data))
     part.update(evaluate_probes(scorer))
     part.update(evaluate_threats(scorer))
-    out = {k: v for k, v in part.items() if isinstance(v, float) and (".auc" in k or k.endswith("_auc"))}
+    out = {k: v for k, v in part.items() if isinstance(v, float) and is_auc(k)}
     out["seconds"] = round(time.time() - started)
     out["model"] = scorer.model_info
     print(f"{name}: {out['seconds']} s", file=sys.stderr)
@@ -107,7 +112,9 @@ def main(argv=None) -> int:
         results = {n: measure(n, args.data, args.weights, args.threads, args.seed) for n in names}
 
     reference = results[names[0]]
-    keys = [k for k in reference if k.endswith(".auc")]
+    # Every ROC-AUC measure() kept: ".auc", "_auc" and ".auc_with_parent"/".auc_text_only"
+    # alike (an earlier filter on ".auc" alone left CAD and the reply-context sets unchecked).
+    keys = [k for k in reference if is_auc(k)]
     lines = ["| measure | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for key in keys:
         cells = []

@@ -266,3 +266,15 @@ def test_quality_record_is_read_by_sha(tmp_path):
     assert measured_quality(SHA, path) == {"onnx-int8": 0.002}
     assert measured_quality("b" * 64, path) == {}
     assert measured_quality(SHA, tmp_path / "absent.json") == {}
+
+
+def test_quality_bar_reads_every_kind_of_roc_auc_key():
+    # The bar must cover CAD's "_auc" rows and the reply-context sets' "auc_with_parent" /
+    # "auc_text_only" rows, not only keys ending in ".auc" (which once left them unchecked).
+    from bench.quality import is_auc
+
+    for key in ("jigsaw.toxicity.auc", "cad.person_directed.insult_auc", "uq.hostility.auc_with_parent",
+                "fox_news.identity_attack.auc_text_only"):
+        assert is_auc(key), key
+    for key in ("uc.rows", "toxic_spans.trial.char_f1", "seconds", "threats.flagged_at_cut"):
+        assert not is_auc(key), key
