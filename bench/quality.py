@@ -70,6 +70,10 @@ def record(path: Path, sha: str, worst: dict, command: str) -> None:
     records = json.loads(path.read_text()) if path.is_file() else {}
     entry = records.setdefault(sha, {"worst_auc_difference": {}})
     entry["worst_auc_difference"].update({k: round(v, 4) for k, v in worst.items()})
+    if any(k.startswith("onnx-") for k in worst):
+        from models.onnx_encoder import FORMAT
+
+        entry["onnx_format"] = FORMAT  # what models/runtime.py checks before it reads an onnx figure
     entry["measured_utc"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     entry["command"] = command
     path.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")

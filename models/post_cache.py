@@ -127,6 +127,10 @@ def encoder_identity(model_info: dict, variant: str, windowing: tuple) -> bytes:
         "variant": variant,
         "windowing": list(windowing),
     }
+    if model_info.get("runtime") == "onnx":
+        from .onnx_encoder import FORMAT as ONNX_FORMAT
+
+        document["onnx_format"] = ONNX_FORMAT  # another export, other int8 states
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).digest()
 
 

@@ -76,12 +76,21 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> set[str]:
 
 
 def measured_quality(sha256: str, path: Path = QUALITY_FILE) -> dict[str, float]:
-    """{"runtime-precision": largest |AUC - fp32 AUC|} measured on these weights, or {}."""
+    """{"runtime-precision": largest |AUC - fp32 AUC|} measured on these weights, or {}.
+
+    ONNX figures count only if they were measured on an export of this code's format: a
+    changed export (models/onnx_encoder.py FORMAT) must be measured again.
+    """
+    from .onnx_encoder import FORMAT
+
     try:
-        records = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
+        entry = json.loads(Path(path).read_text()).get(sha256, {})
+    except (OSError, ValueError, AttributeError):
         return {}
-    return dict(records.get(sha256, {}).get("worst_auc_difference", {}))
+    worst = dict(entry.get("worst_auc_difference", {}))
+    if entry.get("onnx_format") != FORMAT:
+        worst = {k: v for k, v in worst.items() if not k.startswith("onnx-")}
+    return worst
 
 
 def onnxruntime_installed() -> bool:

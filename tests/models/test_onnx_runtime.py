@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from models.onnx_encoder import FORMAT
 from models.weights import CONFIG_FILE, WEIGHTS_FILE
 
 POLITE = "Thanks for the detailed report, I think the inspectorate makes a fair point about training."
@@ -87,6 +88,25 @@ def test_export_names_its_weights_and_round_trips(onnx_weights):
     # The fuser recognised every layer: one Attention operator each.
     assert manifest["fused_operators"]["trunk"]["Attention"] == 3
     assert manifest["fused_operators"]["tuned_top"]["Attention"] == 3
+
+
+def test_int8_trunk_keeps_its_feed_forward_outputs_in_fp32(onnx_weights):
+    # The recipe that brought int8 within the quality bar (models/export_onnx.py KEEP_FP32):
+    # in the trunk's int8 graph the three feed-forward output products are still fp32
+    # MatMuls, every other product is quantised; the tops are quantised throughout.
+    import onnx
+
+    from models.onnx_encoder import graph_file, onnx_folder, read_manifest
+
+    folder = onnx_folder(onnx_weights)
+    kept = read_manifest(folder)["int8_kept_fp32"]
+    assert len(kept["trunk"]) == 3 and kept["semantic_top"] == kept["tuned_top"] == []
+    for graph in ("trunk", "tuned_top"):
+        nodes = onnx.load(str(folder / graph_file(graph, "int8")), load_external_data=False).graph.node
+        fp32 = {n.name for n in nodes if n.op_type == "MatMul"}
+        quantised = [n for n in nodes if n.op_type in ("MatMulInteger", "DynamicQuantizeMatMul", "QAttention")]
+        assert fp32 == set(kept[graph]), graph
+        assert len(quantised) >= 9, graph  # three layers: attention, its output and the first feed-forward product
 
 
 def test_token_states_match_torch_fp32(onnx_scorer, scorer):
@@ -262,10 +282,21 @@ def test_quality_record_is_read_by_sha(tmp_path):
     from models.runtime import measured_quality
 
     path = tmp_path / "runtime_quality.json"
-    path.write_text(json.dumps({SHA: {"worst_auc_difference": {"onnx-int8": 0.002}}}))
+    path.write_text(json.dumps({SHA: {"worst_auc_difference": {"onnx-int8": 0.002}, "onnx_format": FORMAT}}))
     assert measured_quality(SHA, path) == {"onnx-int8": 0.002}
     assert measured_quality("b" * 64, path) == {}
     assert measured_quality(SHA, tmp_path / "absent.json") == {}
+
+
+def test_quality_of_another_onnx_export_format_is_not_read(tmp_path):
+    # A changed export (another int8 recipe) must be measured again before auto may take it;
+    # torch's figures do not depend on the export and still count.
+    from models.runtime import measured_quality
+
+    path = tmp_path / "runtime_quality.json"
+    for stale in ({"onnx_format": FORMAT - 1}, {}):
+        path.write_text(json.dumps({SHA: {"worst_auc_difference": {"onnx-int8": 0.002, "torch-bf16": 0.001}, **stale}}))
+        assert measured_quality(SHA, path) == {"torch-bf16": 0.001}
 
 
 def test_quality_bar_reads_every_kind_of_roc_auc_key():
