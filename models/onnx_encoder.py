@@ -89,6 +89,7 @@ class OnnxEncoder:
             options.enable_profiling = True
             options.profile_file_prefix = profile_prefix
         self.precision = precision
+        self.threads = threads or 0  # each run's intra-op threads (0: one a core)
         self._sessions = {g: ort.InferenceSession(str(folder / graph_file(g, precision)), options, providers=["CPUExecutionProvider"])
                           for g in GRAPHS}
 

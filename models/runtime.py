@@ -54,9 +54,10 @@ def cap_onednn_caches(environ=None) -> int:
 RUNTIMES = ("torch", "onnx")
 PRECISIONS = {"torch": ("fp32", "bf16", "int8"), "onnx": ("fp32", "int8")}
 # Fastest first, as measured on an AMD EPYC (Zen 4: AVX-512 BF16 and VNNI, no AMX) for
-# typical posts, CPU ms a post: onnx int8 27, torch bf16 34, onnx fp32 55, torch fp32 57
-# (bench/RESULTS.md, 2026-12-01). torch int8 comes last: slower than bf16 and short of
-# the quality bar on every weights so far. Unmeasured on CPUs with AMX.
+# typical posts, CPU ms a post: onnx int8 21.6, torch bf16 29.9 (bench/RESULTS.md,
+# 2026-12-02), onnx fp32 42, torch fp32 52 (2026-12-01/02). torch int8 comes last:
+# slower than bf16 and short of the quality bar on every weights so far. Unmeasured on
+# CPUs with AMX.
 RANKING = (("onnx", "int8"), ("torch", "bf16"), ("onnx", "fp32"), ("torch", "fp32"), ("torch", "int8"))
 QUALITY_BAR = 0.005
 QUALITY_FILE = Path(__file__).resolve().parent / "runtime_quality.json"

@@ -160,8 +160,10 @@ class Scorer:
         is missing or of other weights it is made now (`export`), in a child process,
         and if that fails the scorer runs on torch instead, with one line in the log.
         The choice is `model_info["runtime"]` and `["precision"]`, so a cache or a
-        report can tell the variants apart. `threads`: the runtime's threads (default:
-        OMP_NUM_THREADS where set, as gunicorn.conf.py sets it, else the runtime's own).
+        report can tell the variants apart. `threads`: the runtime's threads for each forward
+        run (default: OMP_NUM_THREADS where set, as gunicorn.conf.py sets it, else this
+        process's cores shared among the `parallel_windows` runs, so that runs going at
+        once never ask for more threads than there are cores).
         `post_cache`: a models.post_cache.PostCache, so that a post seen before is not
         encoded again (the service's; the batch command, which sees each post once, has none).
         `batch_size`: windows per forward run; by default the runtime's best (BATCH_SIZES).
@@ -173,7 +175,7 @@ class Scorer:
         folder = Path(folder) if folder else DEFAULT_WEIGHTS_DIR
         tensors, config, sha = load_weights(folder)
         runtime, precision, why = runtimes.choose(runtime, precision, sha)
-        threads = threads or _omp_threads()
+        threads = threads or _omp_threads() or max(1, available_cores() // parallel_windows)
         encoder = None
         if runtime == "onnx":
             problem = runtimes.ensure_export(folder, sha, export)
@@ -199,9 +201,17 @@ class Scorer:
         return scorer
 
     @classmethod
-    def load_fastest(cls, folder: Path | str | None = None) -> "Scorer":
-        """What the service and the batch command run: runtime and precision "auto"."""
-        return cls.load(folder, runtime="auto", precision="auto")
+    def load_fastest(cls, folder: Path | str | None = None, cores: int | None = None) -> "Scorer":
+        """What a batch worker (Dask) runs: runtime and precision "auto", on `cores` cores
+        (default: OMP_NUM_THREADS where set, else the cores this process may run on).
+
+        Each forward run gets one thread and `cores` runs go at once: ONNX Runtime runs one
+        window at a time, and one window on two threads ran 3.8 times slower than two
+        windows on one thread each (bench/batch_throughput.md). On torch, which batches 16
+        windows a run, a thread of fewer posts than that uses one core.
+        """
+        cores = cores or _omp_threads() or available_cores()
+        return cls.load(folder, runtime="auto", precision="auto", threads=1, parallel_windows=cores)
 
     @property
     def reads_context(self) -> bool:
@@ -550,6 +560,14 @@ class Scorer:
         if thresholds:
             limits.update({a: float(v) for a, v in thresholds.items() if a in limits})
         return limits
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), else the machine's."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _omp_threads() -> int | None:

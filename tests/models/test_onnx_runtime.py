@@ -167,6 +167,24 @@ def test_windows_run_at_once_give_the_same_scores_as_one_after_the_other(onnx_we
         Scorer.load(onnx_weights, runtime="onnx", precision="fp32", export=False, parallel_windows=0)
 
 
+def test_runs_at_once_share_the_cores_unless_threads_are_set(onnx_weights, monkeypatch):
+    # Two runs at once, each on every core, oversubscribed the batch command: 60 posts/s
+    # against 103 with one thread a run (bench/batch_throughput.md).
+    import models.scorer as scorer_module
+    from models import Scorer
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(scorer_module, "available_cores", lambda: 4)
+    shared = Scorer.load(onnx_weights, runtime="onnx", precision="fp32", parallel_windows=2, export=False)
+    assert (shared.parallel_windows, shared.encoder.threads) == (2, 2)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # as gunicorn.conf.py sets it: taken as given
+    assert Scorer.load(onnx_weights, runtime="onnx", precision="fp32", parallel_windows=2, export=False).encoder.threads == 1
+    # A batch worker: one thread a run, as many runs at once as it has cores.
+    fastest = Scorer.load_fastest(onnx_weights, cores=3)
+    assert fastest.model_info["runtime"] == "onnx"
+    assert (fastest.parallel_windows, fastest.encoder.threads) == (3, 1)
+
+
 def test_missing_export_falls_back_to_torch_with_one_log_line(tmp_path, caplog, scorer):
     from models import Scorer
 
