@@ -161,9 +161,10 @@ class Scorer:
         and if that fails the scorer runs on torch instead, with one line in the log.
         The choice is `model_info["runtime"]` and `["precision"]`, so a cache or a
         report can tell the variants apart. `threads`: the runtime's threads for each forward
-        run (default: OMP_NUM_THREADS where set, as gunicorn.conf.py sets it, else this
-        process's cores shared among the `parallel_windows` runs, so that runs going at
-        once never ask for more threads than there are cores).
+        run (default: OMP_NUM_THREADS where set, as gunicorn.conf.py sets it; else, on ONNX
+        Runtime, this process's cores shared among the `parallel_windows` runs, so that
+        runs going at once never ask for more threads than there are cores, and on torch,
+        which batches windows into few runs, torch's own: one a core).
         `post_cache`: a models.post_cache.PostCache, so that a post seen before is not
         encoded again (the service's; the batch command, which sees each post once, has none).
         `batch_size`: windows per forward run; by default the runtime's best (BATCH_SIZES).
@@ -175,7 +176,7 @@ class Scorer:
         folder = Path(folder) if folder else DEFAULT_WEIGHTS_DIR
         tensors, config, sha = load_weights(folder)
         runtime, precision, why = runtimes.choose(runtime, precision, sha)
-        threads = threads or _omp_threads() or max(1, available_cores() // parallel_windows)
+        threads = threads or _omp_threads()
         encoder = None
         if runtime == "onnx":
             problem = runtimes.ensure_export(folder, sha, export)
@@ -183,7 +184,7 @@ class Scorer:
                 from .onnx_encoder import OnnxEncoder, onnx_folder
 
                 try:
-                    encoder = OnnxEncoder(onnx_folder(folder), precision, threads)
+                    encoder = OnnxEncoder(onnx_folder(folder), precision, threads or max(1, available_cores() // parallel_windows))
                 except Exception as error:  # noqa: BLE001 - a damaged file: torch still scores
                     problem = f"{onnx_folder(folder)} does not load: {type(error).__name__}: {error}"
             if encoder is None:
@@ -207,11 +208,17 @@ class Scorer:
 
         Each forward run gets one thread and `cores` runs go at once: ONNX Runtime runs one
         window at a time, and one window on two threads ran 3.8 times slower than two
-        windows on one thread each (bench/batch_throughput.md). On torch, which batches 16
-        windows a run, a thread of fewer posts than that uses one core.
+        windows on one thread each (bench/batch_throughput.md). torch batches 16 windows a
+        run, so there one run at a time gets every core instead.
         """
         cores = cores or _omp_threads() or available_cores()
-        return cls.load(folder, runtime="auto", precision="auto", threads=1, parallel_windows=cores)
+        scorer = cls.load(folder, runtime="auto", precision="auto", threads=1, parallel_windows=cores)
+        if scorer.model_info["runtime"] == "torch":
+            import torch
+
+            torch.set_num_threads(cores)
+            scorer.parallel_windows = 1
+        return scorer
 
     @property
     def reads_context(self) -> bool:

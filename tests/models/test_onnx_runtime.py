@@ -185,6 +185,23 @@ def test_runs_at_once_share_the_cores_unless_threads_are_set(onnx_weights, monke
     assert (fastest.parallel_windows, fastest.encoder.threads) == (3, 1)
 
 
+def test_a_batch_worker_on_torch_runs_one_batch_on_every_core(onnx_weights, monkeypatch):
+    # torch batches 16 windows a run: one run on all the worker's cores, not one core a run.
+    import torch
+
+    import models.runtime as runtime_module
+    from models import Scorer
+
+    monkeypatch.setattr(runtime_module, "onnxruntime_installed", lambda: False)
+    before = torch.get_num_threads()
+    try:
+        fastest = Scorer.load_fastest(onnx_weights, cores=2)
+        assert fastest.model_info["runtime"] == "torch"
+        assert (fastest.parallel_windows, torch.get_num_threads()) == (1, 2)
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_missing_export_falls_back_to_torch_with_one_log_line(tmp_path, caplog, scorer):
     from models import Scorer
 
