@@ -51,6 +51,44 @@ def cap_onednn_caches(environ=None) -> int:
     environ.setdefault("LRU_CACHE_CAPACITY", raw)
     return int(raw)
 
+def glibc():
+    """glibc through ctypes, or None where malloc is another one (macOS, musl): nothing to tune."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+# Dask's nanny starts every worker with MALLOC_TRIM_THRESHOLD_=65536 (its
+# distributed.nanny.pre-spawn-environ). Any such variable also turns off glibc's sliding
+# mmap threshold, so every buffer over 128 KB (each window's activations) is mapped and
+# unmapped on every run, page faults and all: a batch worker spent 1.5 times the CPU a
+# post (bench/batch_throughput.md). 32 MB for both restores the local rate.
+MALLOC_THRESHOLD = 32 * 2**20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def undo_small_malloc_trim(environ=None, libc=None) -> bool:
+    """Where MALLOC_TRIM_THRESHOLD_ is set below MALLOC_THRESHOLD (a Dask worker), set
+    glibc's trim and mmap thresholds to MALLOC_THRESHOLD; True if it did."""
+    import os
+
+    environ = os.environ if environ is None else environ
+    raw = str(environ.get("MALLOC_TRIM_THRESHOLD_", "")).strip()
+    if not raw.isdigit() or int(raw) >= MALLOC_THRESHOLD:
+        return False
+    libc = glibc() if libc is None else libc
+    if libc is None:
+        return False
+    libc.mallopt(_M_MMAP_THRESHOLD, MALLOC_THRESHOLD)
+    libc.mallopt(_M_TRIM_THRESHOLD, MALLOC_THRESHOLD)
+    return True
+
+
 RUNTIMES = ("torch", "onnx")
 PRECISIONS = {"torch": ("fp32", "bf16", "int8"), "onnx": ("fp32", "int8")}
 # Fastest first, as measured on an AMD EPYC (Zen 4: AVX-512 BF16 and VNNI, no AMX) for

@@ -23,6 +23,7 @@ import threading
 from flask import current_app, request
 
 from models.language_scoring import score_thread as score_in_english
+from models.runtime import glibc
 
 from .admission import ModelQueue
 from .config import DEFAULTS
@@ -175,18 +176,7 @@ class OneAtATime:
                     _release_memory()
 
 
-def _glibc():
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc if hasattr(libc, "malloc_trim") else None
-    except OSError:  # not glibc (macOS, musl): nothing to tune
-        return None
-
-
-_LIBC = _glibc()
+_LIBC = glibc()
 
 
 def _limit_arenas():

@@ -9,6 +9,7 @@ import importlib
 import threading
 
 from models import ATTRIBUTES
+from models.runtime import undo_small_malloc_trim
 from models.language_scoring import score_thread as score_in_english
 
 from .reports import summarize
@@ -78,6 +79,7 @@ def worker_scorer(loader):
     """The scorer of this worker process, loaded on its first task and kept for the rest."""
     with _worker_lock:
         if loader not in _worker_scorers:
+            undo_small_malloc_trim()  # Dask's nanny sets one that costs a third of the rate
             _worker_scorers[loader] = load_scorer(loader)
         return _worker_scorers[loader]
 

@@ -344,3 +344,23 @@ def test_quality_bar_reads_every_kind_of_roc_auc_key():
         assert is_auc(key), key
     for key in ("uc.rows", "toxic_spans.trial.char_f1", "seconds", "threats.flagged_at_cut"):
         assert not is_auc(key), key
+
+
+def test_a_dask_workers_small_malloc_trim_threshold_is_undone():
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536, which also fixes glibc's mmap
+    # threshold at 128 KB: each window's buffers were mapped and unmapped on every run.
+    from models.runtime import MALLOC_THRESHOLD, undo_small_malloc_trim
+
+    class FakeLibc:
+        def __init__(self):
+            self.calls = []
+
+        def mallopt(self, option, value):
+            self.calls.append((option, value))
+
+    libc = FakeLibc()
+    assert undo_small_malloc_trim({"MALLOC_TRIM_THRESHOLD_": "65536"}, libc)
+    assert sorted(libc.calls) == [(-3, MALLOC_THRESHOLD), (-1, MALLOC_THRESHOLD)]  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+    for environ in ({}, {"MALLOC_TRIM_THRESHOLD_": str(MALLOC_THRESHOLD)}, {"MALLOC_TRIM_THRESHOLD_": "lots"}):
+        libc = FakeLibc()
+        assert not undo_small_malloc_trim(environ, libc) and libc.calls == [], environ
