@@ -131,13 +131,13 @@ def _fuse(path: Path, out: Path) -> dict:
     return {k: v for k, v in model.get_fused_operator_statistics().items() if v}
 
 
-# Matrix products left in fp32 in each part's int8 graph. The trunk's feed-forward output
-# products read GELU's output, whose range one int8 scale per run covers worst, and the
-# trunk's error reaches every score through six more layers. Measured on the weights of
-# 2026-12-01 (`python bench/quality.py --variants torch-fp32,onnx-int8`): everything in
-# int8, 0.0059 ROC-AUC from fp32 at worst (UC condescending); these three in fp32, 0.0028
-# at worst; the whole trunk in fp32, 0.0045, and slower. bench/RESULTS.md, seventh session.
-KEEP_FP32 = {"trunk": "feed-forward output", "semantic_top": None, "tuned_top": None}
+# The parts whose feed-forward output products stay fp32 in their int8 graph: they read
+# GELU's output, whose range one int8 scale per run covers worst, and the trunk's error
+# reaches every score through six more layers. Measured on the weights of 2026-12-01
+# (`python bench/quality.py --variants torch-fp32,onnx-int8`): everything in int8, 0.0059
+# ROC-AUC from fp32 at worst (UC condescending); the trunk's three in fp32, 0.0028 at
+# worst; the whole trunk in fp32, 0.0045, and slower. bench/RESULTS.md, seventh session.
+KEEP_FP32 = frozenset({"trunk"})
 
 
 def feed_forward_outputs(path: Path) -> list[str]:
@@ -241,8 +241,8 @@ def export(weights: Path, force: bool = False, log=print) -> Path:
                 raw = work / f"{graph}.raw.onnx"
                 _export_graph(module, inputs, names, raw)
                 fused[graph] = _fuse(raw, work / graph_file(graph, "fp32"))
-                kept[graph] = feed_forward_outputs(work / graph_file(graph, "fp32")) if KEEP_FP32[graph] else []
-                if KEEP_FP32[graph] and len(kept[graph]) != len(module.layers):
+                kept[graph] = feed_forward_outputs(work / graph_file(graph, "fp32")) if graph in KEEP_FP32 else []
+                if graph in KEEP_FP32 and len(kept[graph]) != len(module.layers):
                     raise RuntimeError(f"{graph}: found {len(kept[graph])} feed-forward output products, not one a layer: export refused")
                 _quantize(work / graph_file(graph, "fp32"), work / graph_file(graph, "int8"), kept[graph])
                 raw.unlink()

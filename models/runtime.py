@@ -24,7 +24,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 # oneDNN, which runs torch's bf16 matrix products, compiles a kernel for every new input
 # shape and keeps it: 1 024 in its own cache and 1 024 more in each thread's cache in
 # torch (LRU_CACHE_CAPACITY), some 300 KB each. Windows are as long as their posts, so
@@ -50,6 +49,7 @@ def cap_onednn_caches(environ=None) -> int:
     environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raw)
     environ.setdefault("LRU_CACHE_CAPACITY", raw)
     return int(raw)
+
 
 def glibc():
     """glibc through ctypes, or None where malloc is another one (macOS, musl): nothing to tune."""

@@ -9,8 +9,8 @@ import importlib
 import threading
 
 from models import ATTRIBUTES
-from models.runtime import undo_small_malloc_trim
 from models.language_scoring import score_thread as score_in_english
+from models.runtime import undo_small_malloc_trim
 
 from .reports import summarize
 
