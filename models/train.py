@@ -67,6 +67,9 @@ SOURCE_WEIGHTS = {
     "goemotions": 1.0,
     "stormfront": 0.7,
     "fox_news": 0.5,
+    # Opt-in (OPT_IN_SOURCES): drawn only when named with --sources; the weight of the
+    # fourth session's run (models/experiments/2026-12-01-putdowns-politeness.train.diff).
+    "politeness": 0.8,
 }
 # Rows kept per source for training: enough for the steps we run, so that the trunk cache
 # (and the hour training may take on 2 cores) stays in bounds; positives of rare labels are
