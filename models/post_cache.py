@@ -52,6 +52,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .onnx_encoder import FORMAT as ONNX_FORMAT
+
 log = logging.getLogger("modlens.post_cache")
 
 # Bumped whenever what an entry holds or how the encoder's output is pooled changes, so
@@ -128,8 +130,6 @@ def encoder_identity(model_info: dict, variant: str, windowing: tuple) -> bytes:
         "windowing": list(windowing),
     }
     if model_info.get("runtime") == "onnx":
-        from .onnx_encoder import FORMAT as ONNX_FORMAT
-
         document["onnx_format"] = ONNX_FORMAT  # another export, other int8 states
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).digest()
 

@@ -23,9 +23,6 @@ import torch
 from torch import nn
 
 PRECISIONS = ("fp32", "bf16", "int8")
-# Flags of CPUs that multiply bf16 in hardware; elsewhere bf16 is emulated and slower
-# than fp32, so "auto" keeps fp32 there.
-_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
 
 
 def auto_precision(cpuinfo: str = "/proc/cpuinfo") -> str:
@@ -34,12 +31,9 @@ def auto_precision(cpuinfo: str = "/proc/cpuinfo") -> str:
     bench/quality.py holds bf16 to within 0.005 ROC-AUC of fp32 and bench/speed.py
     times it; both sets of figures are in bench/RESULTS.md.
     """
-    try:
-        with open(cpuinfo) as f:
-            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
-    except OSError:
-        return "fp32"
-    return "bf16" if _BF16_FLAGS & set(flags) else "fp32"
+    from .runtime import bf16_in_hardware, cpu_flags
+
+    return "bf16" if bf16_in_hardware(cpu_flags(cpuinfo)) else "fp32"
 
 
 def apply_precision(encoder: nn.Module, precision: str) -> nn.Module:

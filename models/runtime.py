@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,8 +40,6 @@ def cap_onednn_caches(environ=None) -> int:
     ONEDNN_CACHE_CAPACITY) in `environ` (os.environ), unless the library's own variables are
     set; torch reads them at its first bf16 product. gunicorn.conf.py calls it for the
     workers it forks, the torch scorer for any other process. Returns the capacity."""
-    import os
-
     environ = os.environ if environ is None else environ
     raw = str(environ.get("MODLENS_ONEDNN_CACHE_CAPACITY", ONEDNN_CACHE_CAPACITY)).strip()
     if not raw.lstrip("-").isdigit() or int(raw) < 1:
@@ -75,8 +74,6 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 def undo_small_malloc_trim(environ=None, libc=None) -> bool:
     """Where MALLOC_TRIM_THRESHOLD_ is set below MALLOC_THRESHOLD (a Dask worker), set
     glibc's trim and mmap thresholds to MALLOC_THRESHOLD; True if it did."""
-    import os
-
     environ = os.environ if environ is None else environ
     raw = str(environ.get("MALLOC_TRIM_THRESHOLD_", "")).strip()
     if not raw.isdigit() or int(raw) >= MALLOC_THRESHOLD:
@@ -112,6 +109,12 @@ def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> set[str]:
             return set(next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), []))
     except OSError:
         return set()
+
+
+def bf16_in_hardware(flags: set[str] | None = None) -> bool:
+    """Whether the CPU (`flags`, default this one's) multiplies bf16 in hardware (AVX-512
+    BF16 or AMX); elsewhere bf16 is emulated and slower than fp32."""
+    return bool((cpu_flags() if flags is None else flags) & _BF16_FLAGS)
 
 
 def measured_quality(sha256: str, path: Path = QUALITY_FILE) -> dict[str, float]:
@@ -166,7 +169,7 @@ def choose(runtime: str, precision: str, sha256: str, flags: set[str] | None = N
             continue
         if r == "onnx" and not onnx:
             continue
-        if p == "bf16" and not flags & _BF16_FLAGS:
+        if p == "bf16" and not bf16_in_hardware(flags):
             continue
         if p == "int8" and not flags & _VNNI_FLAGS:
             continue

@@ -277,8 +277,8 @@ def label_matrix(rows) -> tuple[np.ndarray, np.ndarray]:
 
 def train_heads(encoder, cache, rows, steps, seed, batch_size=32, bf16: bool = False):
     """Fine-tune the tuned top and the heads. `bf16`: the top's products in bf16
-    (autocast; 1.6x faster a step on a CPU with AVX-512 BF16), the heads, the loss and the
-    optimiser's state in fp32."""
+    (autocast; 0.65 s a step against 0.87 in fp32 on the 2-core Zen 4, model card), the
+    heads, the loss and the optimiser's state in fp32."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     sources = sorted({r.source for r in rows})
@@ -420,9 +420,9 @@ def training_bf16(precision: str, flags: set[str] | None = None) -> bool:
     that multiplies bf16 in hardware (elsewhere bf16 is emulated and slower than fp32)."""
     if precision != "auto":
         return precision == "bf16"
-    from .runtime import _BF16_FLAGS, cpu_flags
+    from .runtime import bf16_in_hardware
 
-    return bool((cpu_flags() if flags is None else flags) & _BF16_FLAGS)
+    return bf16_in_hardware(flags)
 
 
 def main(argv=None) -> int:

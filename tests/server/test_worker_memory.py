@@ -78,10 +78,9 @@ def worker_environment(**env):
 
 
 def bf16_in_hardware():
-    from models.quantize import _BF16_FLAGS
-    from models.runtime import cpu_flags
+    from models.runtime import bf16_in_hardware as has_bf16
 
-    return bool(cpu_flags() & _BF16_FLAGS)
+    return has_bf16()
 
 
 def test_gunicorn_caps_onednns_kernel_caches():
