@@ -34,6 +34,9 @@ class Example:
     read it as well as the text). spans: character ranges per attribute, {"threat": [(b, e)]}
     into `text` (Toxic Spans); None where the source marks no words. meta: what the report
     reads beside the labels (finer labels such as "condescending"), never a training label.
+    soft: the share of raters who gave each label, where the source publishes its raters'
+    agreement; training can take it as the target (`python -m models.train --targets soft`),
+    while calibration and the report always read the majority in `labels`.
     """
 
     text: str
@@ -42,6 +45,7 @@ class Example:
     parent: str | None = None
     spans: dict[str, list[tuple[int, int]]] | None = None
     meta: dict = field(default_factory=dict)
+    soft: dict[str, float] | None = None
 
 
 def held_out(key: str, share: float = 0.1) -> bool:

@@ -127,6 +127,14 @@ UC_META = ("hostile", "antagonize", "condescending", "dismissive", "sarcastic", 
 UC_HOSTILE = ("hostile", "antagonize", "condescending", "dismissive")
 
 
+def _uc_share(r: dict, key: str) -> float:
+    """The share of raters who found `key`: the file gives the majority answer and the
+    (trust-weighted) share that agreed with it, so a 0 at confidence 0.6 means 0.4 said yes."""
+    label = int(float(r[key]))
+    confidence = float(r.get(key + ":confidence") or 1.0)
+    return confidence if label else 1.0 - confidence
+
+
 def load_uc(data_dir: Path, split: str) -> list[Example]:
     """Unhealthy Comments Corpus: only its published val file is here (corpus__val.csv).
 
@@ -142,7 +150,8 @@ def load_uc(data_dir: Path, split: str) -> list[Example]:
     sarcasm is the corpus's own "sarcastic" label. The unfair-generalisation label is not
     mapped to identity_attack, because a generalisation need not be about a protected group.
     The raw 0/1 of each sub-attribute (and healthy) is kept in meta so the report can read
-    them one by one. The file has no parent text.
+    them one by one. `soft` holds the raters' shares (hostility: the largest of the four
+    sub-attributes'), the target of `--targets soft`. The file has no parent text.
     """
     _check_split(split, SPLITS, "uc")
     out = {s: [] for s in SPLITS}
@@ -152,7 +161,8 @@ def load_uc(data_dir: Path, split: str) -> list[Example]:
             continue
         raw = {k: int(float(r[k])) for k in UC_META}
         labels = {"hostility": int(any(raw[k] for k in UC_HOSTILE)), "sarcasm": raw["sarcastic"]}
-        out[_three_way("uc:" + r["_unit_id"], 0.1, 0.4)].append(Example(text, "uc", labels, meta=raw))
+        soft = {"hostility": max(_uc_share(r, k) for k in UC_HOSTILE), "sarcasm": _uc_share(r, "sarcastic")}
+        out[_three_way("uc:" + r["_unit_id"], 0.1, 0.4)].append(Example(text, "uc", labels, meta=raw, soft=soft))
     return _select("uc", out, split)
 
 
@@ -313,7 +323,7 @@ def load_uq(data_dir: Path, split: str) -> list[Example]:
     hostility = 1 for "yes_unpalatable" and 0 for "not_unpalatable". A question the raters
     found unpalatable is rude, condescending or sarcastic towards the person answered,
     which is hostility towards another participant. The raters' confidence (0.6, 0.8
-    or 1.0) is kept in meta.
+    or 1.0) is kept in meta, and as the share who found it unpalatable in `soft`.
     """
     _check_split(split, SPLITS, "uq")
     out = {s: [] for s in SPLITS}
@@ -324,8 +334,9 @@ def load_uq(data_dir: Path, split: str) -> list[Example]:
         parent = html.unescape(r["comment_text"]).strip() or None
         labels = {"hostility": int(r["label"] == "yes_unpalatable")}
         meta = {"confidence": float(r["confidence"])}
+        soft = {"hostility": meta["confidence"] if labels["hostility"] else 1.0 - meta["confidence"]}
         where = _three_way("uq:" + r["reply_id"], 0.1, 0.1)
-        out[where].append(Example(text, "uq", labels, parent=parent, meta=meta))
+        out[where].append(Example(text, "uq", labels, parent=parent, meta=meta, soft=soft))
     return _select("uq", out, split)
 
 

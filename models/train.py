@@ -135,7 +135,7 @@ def augment_obfuscation(rows: list[datasets.Example], rng: random.Random) -> lis
         if r.labels.get("profanity") or r.labels.get("insult"):
             masked = augment_text(r.text, rng, p=0.7)
             if masked != r.text and rng.random() < 0.5:
-                extra.append(datasets.Example(masked, r.source, dict(r.labels), r.parent))
+                extra.append(datasets.Example(masked, r.source, dict(r.labels), r.parent, soft=r.soft))
     return extra
 
 
@@ -263,29 +263,33 @@ class MultiTaskHeads(nn.Module):
         return self.linear(pooled) + context + self.source_bias[source_index]
 
 
-def label_matrix(rows) -> tuple[np.ndarray, np.ndarray]:
+def label_matrix(rows, soft: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Targets and their mask (1 where the row's source labels the attribute). `soft`: the
+    raters' share where the source gives one (Example.soft), else the majority label."""
     y = np.zeros((len(rows), len(HEAD_ATTRIBUTES)), dtype=np.float32)
     m = np.zeros_like(y)
     for i, r in enumerate(rows):
+        shares = r.soft if soft and r.soft else {}
         for a, v in r.labels.items():
             if a in HEAD_ATTRIBUTES:
                 k = HEAD_ATTRIBUTES.index(a)
-                y[i, k] = v
+                y[i, k] = shares.get(a, v)
                 m[i, k] = 1
     return y, m
 
 
-def train_heads(encoder, cache, rows, steps, seed, batch_size=32, bf16: bool = False):
+def train_heads(encoder, cache, rows, steps, seed, batch_size=32, bf16: bool = False, soft: bool = False):
     """Fine-tune the tuned top and the heads. `bf16`: the top's products in bf16
     (autocast; 0.65 s a step against 0.87 in fp32 on the 2-core Zen 4, model card), the
-    heads, the loss and the optimiser's state in fp32."""
+    heads, the loss and the optimiser's state in fp32. `soft`: train towards the raters'
+    shares where a source publishes them (label_matrix)."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     sources = sorted({r.source for r in rows})
     by_source = defaultdict(list)
     for i, r in enumerate(rows):
         by_source[r.source].append(i)
-    y, m = label_matrix(rows)
+    y, m = label_matrix(rows, soft=soft)
     y, m = torch.from_numpy(y), torch.from_numpy(m)
     heads = MultiTaskHeads(sources)
     # Start each source's bias at its base rates, so early steps learn direction, not offsets.
@@ -436,6 +440,9 @@ def main(argv=None) -> int:
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                         help="the encoder's products while caching and training: bf16 (autocast) where the CPU multiplies "
                              "bf16 in hardware (auto), else fp32; the heads, loss and saved weights are fp32 either way")
+    parser.add_argument("--targets", choices=("hard", "soft"), default="hard",
+                        help="soft: train towards the share of raters who gave a label where the source publishes it "
+                             "(Unhealthy Conversations, Unpalatable Questions); calibration and the report read majority labels")
     known = ", ".join(datasets.all_loaders())
     parser.add_argument("--sources", default=None, help=f"comma-separated sets to train on (default: all of {known})")
     parser.add_argument("--exclude", default="", help="comma-separated sets to leave out, e.g. the non-commercial ones: uc,trac")
@@ -461,7 +468,7 @@ def main(argv=None) -> int:
     train_cache = TrunkCache(encoder, tokenizer, train_rows, bf16=bf16)
     log(f"cached trunk outputs in {time.time() - started:.0f}s")
 
-    heads, sources = train_heads(encoder, train_cache, train_rows, args.steps, args.seed, bf16=bf16)
+    heads, sources = train_heads(encoder, train_cache, train_rows, args.steps, args.seed, bf16=bf16, soft=args.targets == "soft")
     heads_extra = {
         "context.weight": heads.context.weight.detach().numpy().copy(),
         "span.weight": heads.span.weight.detach().numpy().copy(),
@@ -490,6 +497,7 @@ def main(argv=None) -> int:
         "rows_per_source": {s: sum(1 for r in train_rows if r.source == s) for s in sources},
         "threads": args.threads,
         "precision": "bf16" if bf16 else "fp32",
+        "targets": args.targets,
         "torch": torch.__version__,
         "excluded_sources": sorted(set(datasets.all_loaders()) - chosen),
     }

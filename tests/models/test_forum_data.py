@@ -65,6 +65,60 @@ def test_unknown_split_is_refused_before_reading(tmp_path):
         fd.load_toxic_spans_typed(tmp_path, "test")
 
 
+UC_HEADER = ("_unit_id", "_trusted_judgments", "comment") + tuple(
+    f"{k}{suffix}" for k in ("antagonize", "condescending", "dismissive", "generalisation", "generalisation_unfair", "healthy", "hostile", "sarcastic") for suffix in ("", ":confidence")
+)
+
+
+def _uc_csv(path, rows):
+    """rows: (id, comment, {label: (majority, confidence)}); unnamed labels are 0 at 1.0."""
+    import csv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(UC_HEADER)
+        for uid, comment, given in rows:
+            values = {"_unit_id": uid, "_trusted_judgments": 3, "comment": comment}
+            for k in ("antagonize", "condescending", "dismissive", "generalisation", "generalisation_unfair", "healthy", "hostile", "sarcastic"):
+                label, confidence = given.get(k, (0, 1.0))
+                values[k], values[k + ":confidence"] = label, confidence
+            w.writerow([values[h] for h in UC_HEADER])
+
+
+def test_uc_soft_targets_are_the_raters_shares_and_labels_stay_the_majority(tmp_path):
+    _uc_csv(tmp_path / "unhealthy_conversations" / "corpus__val.csv", [
+        # A third of the raters found it condescending and a fifth dismissive: no majority for
+        # any of the four, so hostility is 0, but its share is the larger of the two.
+        (1, "Delusional much? Do some research.", {"condescending": (0, 0.6667), "dismissive": (0, 0.8), "healthy": (1, 0.6)}),
+        (2, "Nobody asked you.", {"dismissive": (1, 0.7), "hostile": (1, 0.55), "sarcastic": (0, 0.9)}),
+        (3, "Thanks, that timetable helped.", {"healthy": (1, 1.0)}),
+    ])
+    rows = {e.text: e for split in fd.SPLITS for e in fd.load_uc(tmp_path, split)}
+    borderline, dismissive, civil = (rows[t] for t in ("Delusional much? Do some research.", "Nobody asked you.", "Thanks, that timetable helped."))
+    assert borderline.labels == {"hostility": 0, "sarcasm": 0}
+    assert borderline.soft["hostility"] == pytest.approx(1 / 3, abs=1e-3)
+    assert dismissive.labels["hostility"] == 1 and dismissive.soft["hostility"] == pytest.approx(0.7)
+    assert dismissive.soft["sarcasm"] == pytest.approx(0.1)
+    assert civil.soft == {"hostility": 0.0, "sarcasm": 0.0}
+
+
+def test_label_matrix_takes_soft_shares_only_when_asked():
+    from models.train import HEAD_ATTRIBUTES, label_matrix
+
+    rows = [
+        Example("a", "uc", {"hostility": 0, "sarcasm": 1}, soft={"hostility": 0.4, "sarcasm": 0.6}),
+        Example("b", "jigsaw", {"insult": 1}),
+    ]
+    hard, mask = label_matrix(rows)
+    soft, soft_mask = label_matrix(rows, soft=True)
+    h, s, i = (HEAD_ATTRIBUTES.index(a) for a in ("hostility", "sarcasm", "insult"))
+    assert (hard[0, h], hard[0, s]) == (0.0, 1.0)
+    assert soft[0, h] == pytest.approx(0.4) and soft[0, s] == pytest.approx(0.6)
+    assert hard[1, i] == soft[1, i] == 1.0  # a source without shares keeps its labels
+    assert (mask == soft_mask).all() and mask[0, i] == 0 and mask[1, h] == 0
+
+
 # --- Shared data ------------------------------------------------------------------------------
 
 
@@ -118,6 +172,20 @@ def test_labels_are_binary_and_texts_clean(loaded):
                 assert e.parent is None or e.parent.strip(), source
             if source != "toxic_spans":  # SemEval rows carry spans only
                 assert all(e.labels for e in rows), source
+
+
+@pytest.mark.shared
+def test_soft_shares_agree_with_the_majority_labels(loaded):
+    # Where a source gives raters' shares, a majority 1 has a share of at least one half and a
+    # majority 0 at most one half, and only labelled attributes carry one.
+    for source in ("uc", "uq"):
+        for rows in loaded[source].values():
+            assert all(e.soft for e in rows), source
+            for e in rows:
+                assert set(e.soft) == set(e.labels), (source, e.soft)
+                for a, share in e.soft.items():
+                    assert 0.0 <= share <= 1.0
+                    assert share >= 0.5 if e.labels[a] else share <= 0.5, (source, e.text[:60], a, share)
 
 
 @pytest.mark.shared
