@@ -127,12 +127,14 @@ UC_META = ("hostile", "antagonize", "condescending", "dismissive", "sarcastic", 
 UC_HOSTILE = ("hostile", "antagonize", "condescending", "dismissive")
 
 
-def _uc_share(r: dict, key: str) -> float:
-    """The share of raters who found `key`: the file gives the majority answer and the
-    (trust-weighted) share that agreed with it, so a 0 at confidence 0.6 means 0.4 said yes."""
-    label = int(float(r[key]))
-    confidence = float(r.get(key + ":confidence") or 1.0)
+def _rater_share(label: int, confidence: float) -> float:
+    """The share of raters who gave a label, from the majority answer and the (trust-weighted)
+    share that agreed with it: a 0 at confidence 0.6 means 0.4 said yes."""
     return confidence if label else 1.0 - confidence
+
+
+def _uc_share(r: dict, key: str) -> float:
+    return _rater_share(int(float(r[key])), float(r.get(key + ":confidence") or 1.0))
 
 
 def load_uc(data_dir: Path, split: str) -> list[Example]:
@@ -334,7 +336,7 @@ def load_uq(data_dir: Path, split: str) -> list[Example]:
         parent = html.unescape(r["comment_text"]).strip() or None
         labels = {"hostility": int(r["label"] == "yes_unpalatable")}
         meta = {"confidence": float(r["confidence"])}
-        soft = {"hostility": meta["confidence"] if labels["hostility"] else 1.0 - meta["confidence"]}
+        soft = {"hostility": _rater_share(labels["hostility"], meta["confidence"])}
         where = _three_way("uq:" + r["reply_id"], 0.1, 0.1)
         out[where].append(Example(text, "uq", labels, parent=parent, meta=meta, soft=soft))
     return _select("uq", out, split)

@@ -65,9 +65,8 @@ def test_unknown_split_is_refused_before_reading(tmp_path):
         fd.load_toxic_spans_typed(tmp_path, "test")
 
 
-UC_HEADER = ("_unit_id", "_trusted_judgments", "comment") + tuple(
-    f"{k}{suffix}" for k in ("antagonize", "condescending", "dismissive", "generalisation", "generalisation_unfair", "healthy", "hostile", "sarcastic") for suffix in ("", ":confidence")
-)
+UC_LABELS = ("antagonize", "condescending", "dismissive", "generalisation", "generalisation_unfair", "healthy", "hostile", "sarcastic")
+UC_HEADER = ("_unit_id", "_trusted_judgments", "comment") + tuple(f"{k}{suffix}" for k in UC_LABELS for suffix in ("", ":confidence"))
 
 
 def _uc_csv(path, rows):
@@ -80,7 +79,7 @@ def _uc_csv(path, rows):
         w.writerow(UC_HEADER)
         for uid, comment, given in rows:
             values = {"_unit_id": uid, "_trusted_judgments": 3, "comment": comment}
-            for k in ("antagonize", "condescending", "dismissive", "generalisation", "generalisation_unfair", "healthy", "hostile", "sarcastic"):
+            for k in UC_LABELS:
                 label, confidence = given.get(k, (0, 1.0))
                 values[k], values[k + ":confidence"] = label, confidence
             w.writerow([values[h] for h in UC_HEADER])

@@ -22,6 +22,7 @@ from unittest import mock
 
 import pytest
 
+from models.runtime import bf16_in_hardware
 from server.config import DEFAULTS, GUNICORN_SETTINGS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,12 +76,6 @@ def worker_environment(**env):
                 os.environ.pop(name, None)
         runpy.run_path(str(REPO / "gunicorn.conf.py"))
         return dict(os.environ)
-
-
-def bf16_in_hardware():
-    from models.runtime import bf16_in_hardware as has_bf16
-
-    return has_bf16()
 
 
 def test_gunicorn_caps_onednns_kernel_caches():
