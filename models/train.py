@@ -443,6 +443,9 @@ def main(argv=None) -> int:
     parser.add_argument("--targets", choices=("hard", "soft"), default="hard",
                         help="soft: train towards the share of raters who gave a label where the source publishes it "
                              "(Unhealthy Conversations, Unpalatable Questions); calibration and the report read majority labels")
+    parser.add_argument("--split", type=int, default=DEFAULT_SPLIT, choices=range(0, 6), metavar="0-5",
+                        help=f"encoder layers left frozen below the fine-tuned copy (default {DEFAULT_SPLIT}); fewer "
+                             "tunes more layers, and serving runs one more layer per window for each one given up")
     known = ", ".join(datasets.all_loaders())
     parser.add_argument("--sources", default=None, help=f"comma-separated sets to train on (default: all of {known})")
     parser.add_argument("--exclude", default="", help="comma-separated sets to leave out, e.g. the non-commercial ones: uc,trac")
@@ -464,7 +467,7 @@ def main(argv=None) -> int:
     val_rows = gather(args.data, "val", rng, args.limit or VAL_ROWS_PER_SOURCE, chosen)
     log(f"{len(train_rows)} training rows, {len(val_rows)} validation rows; encoder products in {'bf16' if bf16 else 'fp32'}")
 
-    tokenizer, encoder = load_tokenizer(), SplitEncoder(load_bert(), DEFAULT_SPLIT)
+    tokenizer, encoder = load_tokenizer(), SplitEncoder(load_bert(), args.split)
     train_cache = TrunkCache(encoder, tokenizer, train_rows, bf16=bf16)
     log(f"cached trunk outputs in {time.time() - started:.0f}s")
 
@@ -498,6 +501,7 @@ def main(argv=None) -> int:
         "threads": args.threads,
         "precision": "bf16" if bf16 else "fp32",
         "targets": args.targets,
+        "split": args.split,
         "torch": torch.__version__,
         "excluded_sources": sorted(set(datasets.all_loaders()) - chosen),
     }

@@ -4,6 +4,9 @@ import json
 
 import pytest
 
+from safetensors.numpy import load_file
+
+from models.encoder import DEFAULT_SPLIT
 from models.scorer import Scorer
 from models.train import main
 
@@ -12,11 +15,16 @@ from models.train import main
 pytestmark = pytest.mark.slow
 
 
-def test_two_step_training_writes_loadable_weights(shared_dir, tmp_path):
+@pytest.mark.parametrize("split", [None, 2])
+def test_two_step_training_writes_loadable_weights(shared_dir, tmp_path, split):
     out = tmp_path / "weights"
-    assert main(["--data", str(shared_dir / "data"), "--steps", "2", "--limit", "50", "--out", str(out)]) == 0
+    extra = [] if split is None else ["--split", str(split)]
+    assert main(["--data", str(shared_dir / "data"), "--steps", "2", "--limit", "50", "--out", str(out), *extra]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["training"]["steps"] == 2
+    assert config["split"] == (DEFAULT_SPLIT if split is None else split)
+    tuned_layers = {k.split(".")[1] for k in load_file(str(out / "modlens.safetensors")) if k.startswith("tuned_top.")}
+    assert len(tuned_layers) == 6 - config["split"]
     scorer = Scorer.load(out)
     (result,) = scorer.score_texts(["A sentence to score."])
     assert all(0.0 <= v <= 1.0 for v in result["scores"].values())
