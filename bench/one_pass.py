@@ -1,6 +1,7 @@
 """One forward pass per window against the code before it, in the same run.
 
     python bench/one_pass.py --before /path/to/older/checkout [--rounds 3] [--json out.json]
+    python bench/one_pass.py --before OTHER --runtime onnx --precision int8   # what `auto` serves
 
 Scores threads of 30 typical posts (bench/inputs.py: ~60-word CQA replies) with every
 attribute, as the service does, on one torch thread, in this checkout and in `--before`
@@ -35,7 +36,7 @@ from models import Scorer
 texts, source = inputs.posts("typical", {threads} * {posts})
 threads = [{{"title": "Benchmark thread", "posts": [{{"id": f"p{{i}}", "text": t}} for i, t in enumerate(texts[k:k + {posts}])]}}
            for k in range(0, len(texts), {posts})]
-scorer = Scorer.load(precision={precision!r})
+scorer = Scorer.load(runtime={runtime!r}, precision={precision!r}, threads=1)
 scorer.score_thread(threads[0])  # warm-up: first-call allocations are not the steady state
 started = time.perf_counter()
 for thread in threads:
@@ -45,8 +46,8 @@ print(json.dumps({{"posts_per_s": len(texts) / seconds, "source": source, "preci
 """
 
 
-def run(tree: Path, precision: str) -> dict:
-    code = WORKER.format(tree=str(tree), bench=str(REPO / "bench"), threads=THREADS, posts=POSTS, precision=precision)
+def run(tree: Path, precision: str, runtime: str = "torch") -> dict:
+    code = WORKER.format(tree=str(tree), bench=str(REPO / "bench"), threads=THREADS, posts=POSTS, precision=precision, runtime=runtime)
     proc = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"{tree}: {proc.stderr.strip()[-800:]}")
@@ -69,6 +70,8 @@ def main(argv=None) -> int:
     parser.add_argument("--before", type=Path, required=True, help="a checkout of the code to compare with")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--precision", default="fp32,bf16", help="comma-separated precisions (fp32, bf16, int8)")
+    parser.add_argument("--runtime", choices=("torch", "onnx"), default="torch",
+                        help="onnx: ONNX Runtime, what `auto` serves where int8 keeps quality (int8 or fp32 only)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     trees = {"before": args.before.resolve(), "now": REPO}
@@ -77,13 +80,14 @@ def main(argv=None) -> int:
         rates = {name: [] for name in trees}
         for r in range(args.rounds):
             for name, tree in trees.items():
-                got = run(tree, precision)
+                got = run(tree, precision, args.runtime)
                 rates[name].append(got["posts_per_s"])
                 print(f"round {r + 1} {precision} {name}: {got['posts_per_s']:.1f} posts/s", file=sys.stderr)
         results[precision] = {name: round(statistics.median(v), 1) for name, v in rates.items()}
         results[precision]["ratio_now_to_before"] = round(results[precision]["now"] / results[precision]["before"], 2)
-    report = {"cpu": cpu(), "inputs": f"{THREADS} threads of {POSTS} typical posts (bench/inputs.py), every attribute, one torch thread",
-              "rounds": args.rounds, "results": results, "command": "python bench/one_pass.py --before PATH"}
+    report = {"cpu": cpu(), "inputs": f"{THREADS} threads of {POSTS} typical posts (bench/inputs.py), every attribute, one thread",
+              "runtime": args.runtime,
+              "rounds": args.rounds, "results": results, "command": f"python bench/one_pass.py --before PATH --runtime {args.runtime} --precision {args.precision}"}
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:
