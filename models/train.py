@@ -14,6 +14,8 @@ Reproduces the committed weights (models/weights/) from the train splits, seeded
    the saved scorer computes.
 `--steps 2 --limit 50` is a smoke run (the tests use it); `--sources jigsaw,cad,...` trains
 on those sets only and `--exclude trac,uc` leaves sets out (e.g. the non-commercial ones).
+`--split 2` tunes four layers instead of three (models/encoder.py; tried in the tenth session,
+models/MODEL_CARD.md): serving then runs one more layer per window.
 """
 
 from __future__ import annotations
