@@ -4,8 +4,9 @@
     python bench/one_pass.py --before OTHER --runtime onnx --precision int8   # what `auto` serves
 
 Scores threads of 30 typical posts (bench/inputs.py: ~60-word CQA replies) with every
-attribute, as the service does, on one torch thread, in this checkout and in `--before`
-(a checkout of the commit to compare with, e.g. `git worktree add ../before HEAD~5`).
+attribute, as the service does, on one thread (Scorer.load's threads=1), in this checkout
+and in `--before` (a checkout of the commit to compare with, e.g. `git worktree add
+../before HEAD~5`).
 Each tree runs in its own subprocess with its own code and weights; rounds alternate
 between the trees, so a shared machine's load falls on both alike. Prints posts/s per
 tree and precision, the median over rounds, the CPU and its flags, and the ratio: the
@@ -29,8 +30,6 @@ WORKER = r"""
 import json, sys, time
 sys.path.insert(0, {tree!r})
 sys.path.insert(0, {bench!r})
-import torch
-torch.set_num_threads(1)
 import inputs
 from models import Scorer
 texts, source = inputs.posts("typical", {threads} * {posts})
@@ -46,7 +45,7 @@ print(json.dumps({{"posts_per_s": len(texts) / seconds, "source": source, "preci
 """
 
 
-def run(tree: Path, precision: str, runtime: str = "torch") -> dict:
+def run(tree: Path, precision: str, runtime: str) -> dict:
     code = WORKER.format(tree=str(tree), bench=str(REPO / "bench"), threads=THREADS, posts=POSTS, precision=precision, runtime=runtime)
     proc = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True)
     if proc.returncode != 0:

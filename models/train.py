@@ -503,7 +503,6 @@ def main(argv=None) -> int:
         "threads": args.threads,
         "precision": "bf16" if bf16 else "fp32",
         "targets": args.targets,
-        "split": args.split,
         "torch": torch.__version__,
         "excluded_sources": sorted(set(datasets.all_loaders()) - chosen),
     }
