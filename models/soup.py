@@ -89,12 +89,13 @@ def main(argv=None) -> int:
     import torch
 
     from .scorer import Scorer
-    from .train import VAL_ROWS_PER_SOURCE, calibrate, choose_span_thresholds, gather, log
+    from .train import OPT_IN_SOURCES, VAL_ROWS_PER_SOURCE, calibrate, choose_span_thresholds, gather, log
 
     torch.set_num_threads(args.threads)
     started = time.time()
     # The validation rows training calibrated on: the first N of each source it trained on.
-    sources = set(config.get("training", {}).get("rows_per_source") or datasets.all_loaders())
+    trained_on = config.get("training", {}).get("rows_per_source")
+    sources = set(trained_on or set(datasets.all_loaders()) - OPT_IN_SOURCES)
     val_rows = gather(args.data, "val", None, args.limit or VAL_ROWS_PER_SOURCE, sources)
     head_attributes = config["head_attributes"]
     # A first save with identity calibration, so the served code path computes the logits.
@@ -104,6 +105,7 @@ def main(argv=None) -> int:
         "soup_of": [{"folder": str(f), "sha256": sha, "seed": json.loads((f / CONFIG_FILE).read_text()).get("training", {}).get("seed")} for f, sha in zip(args.weights, shas)],
         "averaged": list(AVERAGED_PREFIXES),
         "val_rows": len(val_rows),
+        "rows_per_source": trained_on,  # the first run's, so that a soup of soups calibrates on the same rows
         "version_of_first": config.get("version"),
     }
     config["version"] = time.strftime("%Y.%m.%d")

@@ -107,6 +107,8 @@ def test_mean_of_two_tiny_runs_is_calibrated_and_scores(shared_dir, tmp_path):
     assert main(["--weights", *map(str, runs), "--data", str(shared_dir / "data"), "--limit", "50", "--out", str(out)]) == 0
     config = json.loads((out / "config.json").read_text())
     assert [r["seed"] for r in config["training"]["soup_of"]] == [1, 2]
+    first = json.loads((runs[0] / "config.json").read_text())["training"]
+    assert config["training"]["rows_per_source"] == first["rows_per_source"]  # a soup of soups calibrates on the same rows
     assert config["calibration"]["toxicity"] != [1.0, 0.0]  # refitted, not the placeholder
     (result,) = Scorer.load(out).score_texts(["A sentence to score."])
     assert all(0.0 <= v <= 1.0 for v in result["scores"].values())
