@@ -3,13 +3,14 @@
 
 Runs fine-tuned from the same pretrained layers with different seeds stay close to them
 (learning rate 4e-5, 3 500 steps), and the mean of their weights is often better than either
-run while costing nothing at serving time: one model, same size, same speed (Wortsman et
-al. 2022, "Model soups"). Here, measured on two seeds of the committed recipe, the soup sat
-between them, 0.002 above their mean (models/MODEL_CARD.md, eleventh session). What is averaged: the fine-tuned layers and every head trained
-with them (the pooled heads with their served biases, the reply-context weights, the
-token-level span head). The heads start from different random draws in each run; they are
-linear over features that begin as the same pretrained ones, so their mean stays close to
-the mean of the runs' logits, but that is a hope to check on the report, not a guarantee.
+run while costing nothing at serving time: one model, same size, same speed (Wortsman et al.
+2022, "Model soups"). Here, measured on two seeds of the committed recipe, the soup sat
+between them, 0.002 above their mean (models/MODEL_CARD.md, eleventh session). What is
+averaged: the fine-tuned layers and every head trained with them (the pooled heads with
+their served biases, the reply-context weights, the token-level span head). The heads start
+from different random draws in each run; they are linear over features that begin as the
+same pretrained ones, so their mean stays close to the mean of the runs' logits, but that is
+a hope to check on the report, not a guarantee.
 
 What is not averaged: the frozen-encoder baseline and the off_topic model, which never see
 the tuned layers; they are taken from the first run. Calibration and the span cuts are fitted
