@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data as datasets
-from .weights import CONFIG_FILE, WEIGHTS_FILE, load_weights, sha256_of
+from .weights import CONFIG_FILE, WEIGHTS_FILE, load_weights, sha256_of, write_weights
 
 # Tensors fitted together with the tuned layers; everything else is the first run's.
 AVERAGED_PREFIXES = ("tuned_top.", "head.", "context.", "span.")
@@ -59,16 +59,6 @@ def average(folders: list[Path]) -> tuple[dict[str, np.ndarray], dict, list[str]
     return out, first_config, [sha for _, _, sha in runs]
 
 
-def write(out: Path, tensors: dict[str, np.ndarray], config: dict) -> None:
-    """The layers in fp16 as `models.weights.save_weights` stores them, the rest fp32."""
-    from safetensors.numpy import save_file
-
-    out.mkdir(parents=True, exist_ok=True)
-    stored = {k: np.ascontiguousarray(v.astype(np.float16 if k.startswith("tuned_top.") else np.float32)) for k, v in tensors.items()}
-    save_file(stored, str(out / WEIGHTS_FILE))
-    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--weights", type=Path, nargs="+", required=True, help="two or more trained weight folders of one recipe")
@@ -88,16 +78,13 @@ def main(argv=None) -> int:
     except (ValueError, FileNotFoundError) as e:
         parser.error(str(e))
 
-    import torch
-
     from .scorer import Scorer
-    from .train import OPT_IN_SOURCES, VAL_ROWS_PER_SOURCE, calibrate, choose_span_thresholds, gather, log
+    from .train import VAL_ROWS_PER_SOURCE, calibrate, choose_span_thresholds, default_sources, gather, log
 
-    torch.set_num_threads(args.threads)
     started = time.time()
     # The validation rows training calibrated on: the first N of each source it trained on.
     trained_on = config.get("training", {}).get("rows_per_source")
-    sources = set(trained_on or set(datasets.all_loaders()) - OPT_IN_SOURCES)
+    sources = set(trained_on or default_sources())
     val_rows = gather(args.data, "val", None, args.limit or VAL_ROWS_PER_SOURCE, sources)
     head_attributes = config["head_attributes"]
     # A first save with identity calibration, so the served code path computes the logits.
@@ -111,13 +98,13 @@ def main(argv=None) -> int:
         "version_of_first": config.get("version"),
     }
     config["version"] = time.strftime("%Y.%m.%d")
-    write(args.out, tensors, config)
-    scorer = Scorer.load(args.out)
+    write_weights(args.out, tensors, config)
+    scorer = Scorer.load(args.out, threads=args.threads)
     logits = scorer.head_logits([r.text for r in val_rows], [r.parent for r in val_rows])
     config["calibration"] = {a: list(v) for a, v in calibrate(logits, val_rows).items()}
     config["span_thresholds"] = choose_span_thresholds(scorer, val_rows)
     config["training"]["seconds"] = round(time.time() - started)
-    write(args.out, tensors, config)
+    write_weights(args.out, tensors, config)
     digest = sha256_of(args.out / WEIGHTS_FILE, args.out / CONFIG_FILE)
     log(f"wrote the mean of {len(args.weights)} runs to {args.out} in {time.time() - started:.0f}s (sha256 {digest[:12]})")
     return 0

@@ -92,6 +92,11 @@ VAL_ROWS_PER_SOURCE = 1500  # calibration needs a few thousand rows, not every o
 CONTEXT_DROPOUT = 0.25
 
 
+def default_sources() -> set[str]:
+    """The sets a run trains on unless told otherwise: every loader but the opt-in ones."""
+    return set(datasets.all_loaders()) - OPT_IN_SOURCES
+
+
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -454,7 +459,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"{args.data} is not a folder: pass --data PATH to the shared data")
-    chosen = set(args.sources.split(",")) if args.sources else set(datasets.all_loaders()) - OPT_IN_SOURCES
+    chosen = set(args.sources.split(",")) if args.sources else default_sources()
     excluded = {s for s in args.exclude.split(",") if s}
     unknown = (chosen | excluded) - set(datasets.all_loaders())
     if unknown:

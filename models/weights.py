@@ -37,21 +37,14 @@ def sha256_of(*paths: Path) -> str:
 def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b, base_calibration, offtopic, meta, heads_extra=None, config_extra=None) -> None:
     """heads_extra: further fp32 tensors by name (the context and token-level heads);
     config_extra: further config entries (span_attributes, span_thresholds)."""
-    import torch
-    from safetensors.torch import save_file
-
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in encoder.tuned_state_dict().items()}
-    tensors["head.weight"] = torch.as_tensor(np.asarray(head_w, dtype=np.float32))
-    tensors["head.bias"] = torch.as_tensor(np.asarray(head_b, dtype=np.float32))
-    tensors["baseline.weight"] = torch.as_tensor(np.asarray(base_w, dtype=np.float32))
-    tensors["baseline.bias"] = torch.as_tensor(np.asarray(base_b, dtype=np.float32))
-    tensors["offtopic.coef"] = torch.as_tensor(np.asarray(offtopic["coef"], dtype=np.float32))
-    tensors["offtopic.ack_embeddings"] = torch.as_tensor(np.asarray(offtopic["ack_embeddings"], dtype=np.float32))
-    for name, value in (heads_extra or {}).items():
-        tensors[name] = torch.as_tensor(np.asarray(value, dtype=np.float32)).contiguous()
-    save_file(tensors, str(out / WEIGHTS_FILE))
+    tensors = {k: v.detach().float().numpy() for k, v in encoder.tuned_state_dict().items()}
+    tensors["head.weight"] = head_w
+    tensors["head.bias"] = head_b
+    tensors["baseline.weight"] = base_w
+    tensors["baseline.bias"] = base_b
+    tensors["offtopic.coef"] = offtopic["coef"]
+    tensors["offtopic.ack_embeddings"] = offtopic["ack_embeddings"]
+    tensors.update(heads_extra or {})
     config = {
         "name": MODEL_NAME,
         "version": meta.get("version") or _version(),
@@ -64,6 +57,18 @@ def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b
         **(config_extra or {}),
         "training": meta,
     }
+    write_weights(out, tensors, config)
+
+
+def write_weights(out: Path, tensors: dict, config: dict) -> None:
+    """Both files as the scorer reads them: the fine-tuned layers (`tuned_top.*`) in fp16, to
+    halve the size in git, every other tensor in fp32. Training and `models.soup` write here."""
+    from safetensors.numpy import save_file
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    stored = {k: np.ascontiguousarray(np.asarray(v, dtype=np.float16 if k.startswith("tuned_top.") else np.float32)) for k, v in tensors.items()}
+    save_file(stored, str(out / WEIGHTS_FILE))
     (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
 
 

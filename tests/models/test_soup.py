@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
-from models.soup import average, main, write
+from models.soup import average, main
+from models.weights import write_weights as write
 
 
 def fake_run(folder, seed, split=3, fill=0.0, attributes=("toxicity", "insult")):
