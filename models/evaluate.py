@@ -67,13 +67,47 @@ THREAT_PROBES = (
 )
 
 
+class AUC(float):
+    """A ROC-AUC that remembers how many positive and negative rows it was read on."""
+
+    def __new__(cls, value: float, positives: int, negatives: int):
+        auc = super().__new__(cls, value)
+        auc.positives, auc.negatives = positives, negatives
+        return auc
+
+    def __reduce__(self):  # pickles (a --jobs worker's result) with its counts
+        return AUC, (float(self), self.positives, self.negatives)
+
+
 def roc_auc(labels, scores) -> float:
     from sklearn.metrics import roc_auc_score
 
     labels = np.asarray(labels)
     if labels.min() == labels.max():
         return float("nan")
-    return float(roc_auc_score(labels, scores))
+    positives = int(labels.sum())
+    return AUC(roc_auc_score(labels, scores), positives, len(labels) - positives)
+
+
+def auc_interval(auc: float, positives: int, negatives: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % interval of a ROC-AUC read on `positives` and `negatives` rows, from Hanley
+    and McNeil's (1982) standard error, which needs only the AUC and the two counts.
+
+    It is the sampling error of the figure on its test rows: how far the same model could
+    read on another draw of as many rows. Two models compared on the same rows differ by
+    less than their intervals suggest (the rows are shared), but each retrain's seed moves
+    the figures too (models/MODEL_CARD.md, eleventh session).
+    """
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    variance = (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc)) / (positives * negatives)
+    half = z * float(np.sqrt(max(variance, 0.0)))
+    return max(0.0, auc - half), min(1.0, auc + half)
+
+
+def intervals(results: dict) -> dict:
+    """{key: {"positives", "negatives", "ci95"}} for every ROC-AUC in `results` that knows its counts."""
+    return {key: {"positives": v.positives, "negatives": v.negatives, "ci95": [round(x, 4) for x in auc_interval(v, v.positives, v.negatives)]}
+            for key, v in results.items() if isinstance(v, AUC)}
 
 
 def best_threshold(labels, scores, metric) -> float:
@@ -420,9 +454,15 @@ def write_report(path: Path, results: dict, seed_posts, command: str, seconds: f
         "",
         "## Targets",
         "",
-        "| measure | target | fine-tuned (served) | frozen baseline | met |",
-        "|---|---|---|---|---|",
+        "| measure | target | fine-tuned (served) | its 95 % interval | frozen baseline | met |",
+        "|---|---|---|---|---|---|",
     ]
+    spread = results.get("intervals", {})
+
+    def interval(key: str) -> str:
+        i = spread.get(key)
+        return f"{i['ci95'][0]:.3f}-{i['ci95'][1]:.3f} ({i['positives']} / {i['negatives']})" if i else ""
+
     for key, target in TARGETS.items():
         t, b = tuned.get(key), base.get(key)
         if t is None:
@@ -430,12 +470,15 @@ def write_report(path: Path, results: dict, seed_posts, command: str, seconds: f
         better_low = key in AT_MOST
         met = (t <= target) if better_low else (t >= target)
         gap = "" if met else f" (short by {abs(t - target):.3f})"
-        lines.append(f"| {key} | {'<=' if better_low else '>='} {target} | {fmt(t)} | {fmt(b)} | {'yes' if met else 'no' + gap} |")
-    lines += ["", "## Every figure", "", "| measure | fine-tuned (served) | frozen baseline |", "|---|---|---|"]
+        lines.append(f"| {key} | {'<=' if better_low else '>='} {target} | {fmt(t)} | {interval(key)} | {fmt(b)} | {'yes' if met else 'no' + gap} |")
+    lines += ["", "An interval is the ROC-AUC's 95 % range from its rows alone (positive / negative rows; Hanley and "
+              "McNeil's standard error: `models/evaluate.py` auc_interval). A row read on a few dozen positives cannot "
+              "tell apart figures a few hundredths apart; each retrain's seed moves the figures as well (model card).",
+              "", "## Every figure", "", "| measure | fine-tuned (served) | its 95 % interval | frozen baseline |", "|---|---|---|---|"]
     for key in tuned:
         if isinstance(tuned[key], (list, dict)) or tuned[key] is None:
             continue
-        lines.append(f"| {key} | {fmt(tuned[key])} | {fmt(base.get(key, ''))} |")
+        lines.append(f"| {key} | {fmt(tuned[key])} | {interval(key)} | {fmt(base.get(key, ''))} |")
     if tuned.get("identity.worst_identities"):
         lines += ["", "Identities most often flagged (served model): " + ", ".join(
             f"{w['identity']} {w['flagged_share']:.2f}" for w in tuned["identity.worst_identities"]) + "."]
@@ -514,6 +557,7 @@ def main(argv=None) -> int:
         if variant == "tuned":
             results["model"] = scorer.model_info
         print(f"{variant}: done in {time.time() - started:.0f}s", file=sys.stderr)
+    results["intervals"] = intervals(results["tuned"])
     seed_posts = seed_thread(args.weights)
     results["seed_thread"] = seed_posts
     args.out.mkdir(parents=True, exist_ok=True)
