@@ -30,6 +30,8 @@ import json
 import sys
 from pathlib import Path
 
+from .evaluate import TARGETS
+
 UC_ROWS = ("uc.hostile.auc", "uc.antagonize.auc", "uc.condescending.auc", "uc.dismissive.auc")
 PROBE_AUC = "probes.hostility.auc"
 HOSTILE_FLAGGED, CIVIL_FLAGGED = "probes.hostile_flagged_share", "probes.civil_flagged_share"
@@ -40,6 +42,8 @@ SHARES = (HOSTILE_FLAGGED, CIVIL_FLAGGED, "probes.threats_flagged_share", "probe
           "threats.non_threats_flagged_share", "putdowns.putdowns_flagged_share", "putdowns.civil_flagged_share",
           "off_topic.acks_eval.flagged_share", "probes.profanity_flagged_share_without_swearing")
 ALLOWED_FALL = 0.01
+# The ceilings the rule shares with the report's targets (models/evaluate.py TARGETS).
+CIVIL_CEILING, IDENTITY_CEILING = TARGETS[CIVIL_FLAGGED], TARGETS[IDENTITY_FLAGGED]
 
 
 def flatten(tree, prefix: str = "") -> dict[str, float]:
@@ -90,10 +94,10 @@ def apply_rule(base: dict[str, float], candidate: dict[str, float]) -> list[tupl
         (uc_new > uc_base, f"UC hostility rows' mean up: {uc_base:.4f} -> {uc_new:.4f}"),
         (not uc_falls, "no UC row down by more than 0.01" + (f": {', '.join(uc_falls)}" if uc_falls else "")),
         (probe_change >= -ALLOWED_FALL, f"probes' hostility ROC-AUC down by at most 0.01: {base[PROBE_AUC]:.3f} -> {candidate[PROBE_AUC]:.3f}"),
-        (candidate[HOSTILE_FLAGGED] >= base[HOSTILE_FLAGGED] - 1e-9 and candidate[CIVIL_FLAGGED] <= 0.05,
-         f"hostile probes flagged not fewer ({base[HOSTILE_FLAGGED]:.2f} -> {candidate[HOSTILE_FLAGGED]:.2f}), civil at most 5 % ({candidate[CIVIL_FLAGGED]:.2f})"),
+        (candidate[HOSTILE_FLAGGED] >= base[HOSTILE_FLAGGED] - 1e-9 and candidate[CIVIL_FLAGGED] <= CIVIL_CEILING,
+         f"hostile probes flagged not fewer ({base[HOSTILE_FLAGGED]:.2f} -> {candidate[HOSTILE_FLAGGED]:.2f}), civil at most {CIVIL_CEILING:.0%} ({candidate[CIVIL_FLAGGED]:.2f})"),
         (not falls, f"no other of {len(others)} rows down by more than 0.01" + (f": {', '.join(falls)}" if falls else "")),
-        (candidate[IDENTITY_FLAGGED] <= 0.03, f"identity templates flagged at most 3 %: {candidate[IDENTITY_FLAGGED]:.3f}"),
+        (candidate[IDENTITY_FLAGGED] <= IDENTITY_CEILING, f"identity templates flagged at most {IDENTITY_CEILING:.0%}: {candidate[IDENTITY_FLAGGED]:.3f}"),
     ]
 
 
