@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .tokenizer import pretrained_dir
@@ -92,6 +93,20 @@ class SplitEncoder(nn.Module):
             hidden = _layer_output(layer(hidden, bias))
         return hidden
 
+    def run_top_packed(self, hidden: torch.Tensor, mask: torch.Tensor, tuned: bool = True) -> torch.Tensor:
+        """run_top with every per-token product (the attention's projections, its output,
+        the feed-forward and LayerNorm) over the real tokens only: the same states at real
+        positions, zeros at padded ones. For training, whose random batches are about 2.5
+        times padding (models/train.py): only the attention itself still sees the padding,
+        masked as before. In training mode dropout draws the padded run's masks (_dropout)."""
+        b, t, h = hidden.shape
+        index = mask.reshape(-1).nonzero().squeeze(1)
+        bias = self.attention_bias(hidden, mask)
+        x = hidden.reshape(b * t, h).index_select(0, index)
+        for layer in self.tuned_top if tuned else self.semantic_top:
+            x = _packed_layer(layer, x, index, b, t, bias)
+        return x.new_zeros(b * t, x.shape[-1]).index_copy(0, index, x).view(b, t, -1)
+
     def tuned_state_dict(self) -> dict[str, torch.Tensor]:
         """Only the parameters we train: what goes into the committed weights."""
         return {f"tuned_top.{k}": v for k, v in self.tuned_top.state_dict().items()}
@@ -100,6 +115,38 @@ class SplitEncoder(nn.Module):
 def _layer_output(out):
     # BertLayer returns a tensor in transformers 5 and a tuple in older releases.
     return out[0] if isinstance(out, tuple) else out
+
+
+def _packed_layer(layer, x: torch.Tensor, index: torch.Tensor, b: int, t: int, bias) -> torch.Tensor:
+    """One BertLayer over packed tokens x (N, H), N = len(index) real positions of a (b, t)
+    batch: what BertLayer computes at those positions (transformers' BertSelfAttention,
+    BertSelfOutput, BertIntermediate and BertOutput, in that order)."""
+    sa = layer.attention.self
+    heads, size = sa.num_attention_heads, sa.attention_head_size
+
+    def padded(v: torch.Tensor) -> torch.Tensor:  # (N, H) -> (b, heads, t, size)
+        return v.new_zeros(b * t, v.shape[-1]).index_copy(0, index, v).view(b, t, heads, size).transpose(1, 2)
+
+    context = F.scaled_dot_product_attention(
+        padded(sa.query(x)), padded(sa.key(x)), padded(sa.value(x)), attn_mask=bias,
+        dropout_p=sa.dropout.p if sa.training else 0.0, scale=sa.scaling,
+    )
+    context = context.transpose(1, 2).reshape(b * t, heads * size).index_select(0, index)
+    out = layer.attention.output
+    attended = out.LayerNorm(_dropout(out.dropout, out.dense(context), index, b * t) + x)
+    inner = layer.intermediate.intermediate_act_fn(layer.intermediate.dense(attended))
+    out = layer.output
+    return out.LayerNorm(_dropout(out.dropout, out.dense(inner), index, b * t) + attended)
+
+
+def _dropout(module: nn.Dropout, v: torch.Tensor, index: torch.Tensor, rows: int) -> torch.Tensor:
+    """`module` applied to packed v (N, H) with the mask it would draw for the padded
+    (rows, H) tensor: the same random numbers, in the same order, as the padded layer
+    draws, so a packed training run is the padded run, step for step (tested)."""
+    if not module.training or module.p == 0:
+        return v
+    noise = F.dropout(v.new_ones(rows, v.shape[-1]), module.p, True)
+    return v * noise.index_select(0, index)
 
 
 class TorchEncoder:
