@@ -105,7 +105,7 @@ class SplitEncoder(nn.Module):
         x = hidden.reshape(b * t, h).index_select(0, index)
         for layer in self.tuned_top if tuned else self.semantic_top:
             x = _packed_layer(layer, x, index, b, t, bias)
-        return x.new_zeros(b * t, x.shape[-1]).index_copy(0, index, x).view(b, t, -1)
+        return _unpacked(x, index, b * t).view(b, t, -1)
 
     def tuned_state_dict(self) -> dict[str, torch.Tensor]:
         """Only the parameters we train: what goes into the committed weights."""
@@ -125,7 +125,7 @@ def _packed_layer(layer, x: torch.Tensor, index: torch.Tensor, b: int, t: int, b
     heads, size = sa.num_attention_heads, sa.attention_head_size
 
     def padded(v: torch.Tensor) -> torch.Tensor:  # (N, H) -> (b, heads, t, size)
-        return v.new_zeros(b * t, v.shape[-1]).index_copy(0, index, v).view(b, t, heads, size).transpose(1, 2)
+        return _unpacked(v, index, b * t).view(b, t, heads, size).transpose(1, 2)
 
     context = F.scaled_dot_product_attention(
         padded(sa.query(x)), padded(sa.key(x)), padded(sa.value(x)), attn_mask=bias,
@@ -137,6 +137,11 @@ def _packed_layer(layer, x: torch.Tensor, index: torch.Tensor, b: int, t: int, b
     inner = layer.intermediate.intermediate_act_fn(layer.intermediate.dense(attended))
     out = layer.output
     return out.LayerNorm(_dropout(out.dropout, out.dense(inner), index, b * t) + attended)
+
+
+def _unpacked(v: torch.Tensor, index: torch.Tensor, rows: int) -> torch.Tensor:
+    """Packed v (N, H) back at its positions `index` of (rows, H), zeros elsewhere."""
+    return v.new_zeros(rows, v.shape[-1]).index_copy(0, index, v)
 
 
 def _dropout(module: nn.Dropout, v: torch.Tensor, index: torch.Tensor, rows: int) -> torch.Tensor:

@@ -329,8 +329,8 @@ def train_heads(encoder, cache, rows, steps, seed, batch_size=32, bf16: bool = F
         idx = rng.sample(by_source[source], min(batch_size, len(by_source[source])))
         hidden, mask = cache.batch(idx)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            # Packed: the per-token products skip the padding (half the work of a random
-            # batch); same states and the same dropout draws as run_top (models/encoder.py).
+            # Packed: the per-token products skip the padding of a random batch; same
+            # states and the same dropout draws as run_top (models/encoder.py).
             states = encoder.run_top_packed(hidden, mask, tuned=True)
         states = states.float()
         pooled = mean_pool(states, mask)
