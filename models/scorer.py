@@ -124,6 +124,9 @@ class Scorer:
         self._span_b = tensors["span.bias"].astype(np.float32) if span_w is not None else None
         cuts = config.get("span_thresholds", {})
         self.span_thresholds = {a: float(cuts.get(a, SPAN_THRESHOLD)) for a in SPAN_ATTRIBUTES}
+        # Weights from before 2026-12-03 have no relative cuts: their fixed cut alone.
+        relative = config.get("span_relative") or {}
+        self.span_relative = {a: (float(relative[a]) if relative.get(a) is not None else None) for a in SPAN_ATTRIBUTES}
         calibration = config[self.CALIBRATION]
         self._slope = np.array([calibration[a][0] for a in HEAD_ATTRIBUTES])
         self._intercept = np.array([calibration[a][1] for a in HEAD_ATTRIBUTES])
@@ -302,8 +305,8 @@ class Scorer:
         spans are these for a flagged attribute, or its top contributing words when the
         token head marks none.
         """
-        cut = self.span_thresholds.get(attribute)
-        return [word_spans.over_threshold(t, offsets, probs, cut) for t, (offsets, probs) in zip(texts, self.token_probabilities(texts, attribute))]
+        cut, relative = self.span_thresholds.get(attribute), self.span_relative.get(attribute)
+        return [word_spans.over_threshold(t, offsets, probs, cut, relative) for t, (offsets, probs) in zip(texts, self.token_probabilities(texts, attribute))]
 
     def token_probabilities(self, texts: list[str], attribute: str) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
         """Per text, the token offsets and the token-level head's probabilities for `attribute`."""
@@ -521,7 +524,7 @@ class Scorer:
                 continue  # a whole post is off-topic, not a phrase of it
             found = []
             if self._span_w is not None and a in SPAN_ATTRIBUTES:
-                found = word_spans.over_threshold(text, enc.token_offsets, self._token_probabilities(enc, a), self.span_thresholds[a])
+                found = word_spans.over_threshold(text, enc.token_offsets, self._token_probabilities(enc, a), self.span_thresholds[a], self.span_relative[a])
             if not found:
                 # No word-level head for this attribute, or it marked no word: the words whose
                 # share of the head's logit is largest drove the score.

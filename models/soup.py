@@ -79,7 +79,8 @@ def main(argv=None) -> int:
         parser.error(str(e))
 
     from .scorer import Scorer
-    from .train import VAL_ROWS_PER_SOURCE, calibrate, choose_span_thresholds, default_sources, gather, log
+    from .span_cuts import choose_span_cuts
+    from .train import VAL_ROWS_PER_SOURCE, calibrate, default_sources, gather, log
 
     started = time.time()
     # The validation rows training calibrated on: the first N of each source it trained on.
@@ -102,7 +103,7 @@ def main(argv=None) -> int:
     scorer = Scorer.load(args.out, threads=args.threads)
     logits = scorer.head_logits([r.text for r in val_rows], [r.parent for r in val_rows])
     config["calibration"] = {a: list(v) for a, v in calibrate(logits, val_rows).items()}
-    config["span_thresholds"] = choose_span_thresholds(scorer, val_rows)
+    config["span_thresholds"], config["span_relative"] = choose_span_cuts(scorer, val_rows, log)
     config["training"]["seconds"] = round(time.time() - started)
     write_weights(args.out, tensors, config)
     digest = sha256_of(args.out / WEIGHTS_FILE, args.out / CONFIG_FILE)

@@ -36,6 +36,7 @@ from .forum_data import SPAN_LABELS
 from .encoder import DEFAULT_SPLIT, SplitEncoder, load_bert, load_tokenizer, mean_pool
 from .heads import FORUM_BASE_RATES, HEAD_ATTRIBUTES, SPAN_ATTRIBUTES, fit_platt, prior_shift
 from .normalize import augment_text, normalize
+from .span_cuts import choose_span_cuts
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 MAX_LENGTH = 128
@@ -375,32 +376,6 @@ def calibrate(logits: np.ndarray, rows) -> dict[str, tuple[float, float]]:
     return params
 
 
-def choose_span_thresholds(scorer, val_rows, grid=tuple(np.round(np.arange(0.1, 0.91, 0.05), 2))) -> dict[str, float]:
-    """Per attribute, the token-level cut with the best mean character F1 on validation rows.
-
-    toxicity is chosen on SemEval's rows (every one a toxic comment, as in its metric);
-    the typed attributes on the typed rows whose raters found that type in the post, since
-    spans are only shown for a flagged attribute. Falls back to 0.5 without rows.
-    """
-    from .spans import character_f1, offsets_of, over_threshold
-
-    chosen = {}
-    for attr in SPAN_ATTRIBUTES:
-        rows = [r for r in val_rows if r.spans is not None and (r.source == "toxic_spans" if attr == "toxicity" else r.labels.get(attr) == 1)]
-        if not rows:
-            chosen[attr] = 0.5
-            continue
-        probabilities = scorer.token_probabilities([r.text for r in rows], attr)
-        gold = [offsets_of(r.spans.get(attr, [])) for r in rows]
-        best = (-1.0, 0.5)
-        for cut in grid:
-            f1 = float(np.mean([character_f1(offsets_of(over_threshold(r.text, o, p, cut)), g) for (o, p), r, g in zip(probabilities, rows, gold)]))
-            best = max(best, (f1, float(cut)))
-        chosen[attr] = best[1]
-        log(f"span threshold {attr}: {best[1]} (mean character F1 {best[0]:.3f} on {len(rows)} validation rows)")
-    return chosen
-
-
 def fit_baseline(semantic: np.ndarray, rows, seed: int):
     """Frozen-encoder baseline: one logistic head per attribute on the sentence embedding.
 
@@ -513,7 +488,8 @@ def main(argv=None) -> int:
         "torch": torch.__version__,
         "excluded_sources": sorted(set(datasets.all_loaders()) - chosen),
     }
-    config_extra = {"span_attributes": list(SPAN_ATTRIBUTES), "span_thresholds": {a: 0.5 for a in SPAN_ATTRIBUTES}}
+    config_extra = {"span_attributes": list(SPAN_ATTRIBUTES), "span_thresholds": {a: 0.5 for a in SPAN_ATTRIBUTES},
+                    "span_relative": {a: None for a in SPAN_ATTRIBUTES}}
     identity = {a: (1.0, 0.0) for a in HEAD_ATTRIBUTES}
     # A first save without calibration or off_topic (similarity features, all zero), so the
     # served code path (models/scorer.py) can compute what both are fitted on.
@@ -529,8 +505,7 @@ def main(argv=None) -> int:
     texts = [r.text for r in val_rows]
     calibration = calibrate(scorer.head_logits(texts, [r.parent for r in val_rows]), val_rows)
     base_calibration = calibrate(FrozenBaseline.load(args.out).head_logits(texts), val_rows)
-    config_extra["span_thresholds"] = choose_span_thresholds(scorer, val_rows)
-    log(f"span thresholds {config_extra['span_thresholds']}")
+    config_extra["span_thresholds"], config_extra["span_relative"] = choose_span_cuts(scorer, val_rows, log)
     meta["seconds"] = round(time.time() - started)
     save_weights(args.out, encoder, w, b, calibration, base_w, base_b, base_calibration, offtopic, meta, heads_extra, config_extra)
     log(f"wrote {args.out} in {time.time() - started:.0f}s")

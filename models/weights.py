@@ -36,7 +36,7 @@ def sha256_of(*paths: Path) -> str:
 
 def save_weights(out: Path, encoder, head_w, head_b, calibration, base_w, base_b, base_calibration, offtopic, meta, heads_extra=None, config_extra=None) -> None:
     """heads_extra: further fp32 tensors by name (the context and token-level heads);
-    config_extra: further config entries (span_attributes, span_thresholds)."""
+    config_extra: further config entries (span_attributes, span_thresholds, span_relative)."""
     tensors = {k: v.detach().float().numpy() for k, v in encoder.tuned_state_dict().items()}
     tensors["head.weight"] = head_w
     tensors["head.bias"] = head_b

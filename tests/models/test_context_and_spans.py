@@ -1,5 +1,7 @@
 """Reply context and word-level spans in the served scorer, by behaviour."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -109,3 +111,31 @@ def test_the_span_report_measures_the_head_and_what_is_served(scorer, tmp_path):
     # Each insult is marked, at least in part, by the head and in what is served.
     assert report["toxic_spans.trial.char_f1"] > 0.5
     assert report["toxic_spans.trial.char_f1_served"] > 0.5
+
+
+def test_the_scorer_reads_relative_span_cuts_and_weights_without_them(scorer, tmp_path):
+    import json
+    import shutil
+
+    from models.weights import CONFIG_FILE, WEIGHTS_FILE
+
+    source = Path(__file__).resolve().parents[2] / "models" / "weights"
+    committed = json.loads((source / CONFIG_FILE).read_text())
+    assert scorer.span_relative == {a: committed.get("span_relative", {}).get(a) for a in SPAN_ATTRIBUTES}
+    # A folder written before relative cuts existed: its fixed cuts alone, and a post whose
+    # words all sit under the fixed cut gets no token-head span, where a relative cut marks them.
+    old = tmp_path / "old"
+    old.mkdir()
+    shutil.copy(source / WEIGHTS_FILE, old / WEIGHTS_FILE)
+    config = dict(committed)
+    config.pop("span_relative", None)
+    config["span_thresholds"] = {a: 0.99 for a in SPAN_ATTRIBUTES}
+    (old / CONFIG_FILE).write_text(json.dumps(config))
+    fixed = Scorer.load(old, runtime="torch")
+    assert fixed.span_relative == {a: None for a in SPAN_ATTRIBUTES}
+    assert fixed.token_spans([INSULT], "insult") == [[]]
+    config["span_relative"] = {a: 0.6 for a in SPAN_ATTRIBUTES}
+    (old / CONFIG_FILE).write_text(json.dumps(config))
+    relative = Scorer.load(old, runtime="torch")
+    (found,) = relative.token_spans([INSULT], "insult")
+    assert "idiot" in " ".join(INSULT[b:e] for b, e, _ in found)

@@ -81,3 +81,25 @@ def test_character_f1_is_semeval_task5s(predicted, gold, expected):
 
 def test_offsets_of_ranges():
     assert spans.offsets_of([(0, 2), (5, 7, 0.9)]) == {0, 1, 5, 6}
+
+
+def test_a_relative_cut_marks_the_words_near_the_posts_peak():
+    # The head is unsure of this post overall: no word reaches the fixed cut, but three words
+    # stand well above the rest, and "away" (0.05) is under the floor.
+    offsets = offsets_of_words(TEXT)
+    values = np.array([0.01, 0.01, 0.01, 0.25, 0.28, 0.3, 0.02, 0.05])
+    assert spans.over_threshold(TEXT, offsets, values, 0.5) == []
+    found = spans.over_threshold(TEXT, offsets, values, 0.5, relative=0.75)
+    assert [TEXT[b:e] for b, e, _ in found] == ["pathetic f*cking idiot"]
+    # Without a relative cut the fixed one alone decides, as before.
+    assert spans.over_threshold(TEXT, offsets, values, 0.2, relative=None) == spans.over_threshold(TEXT, offsets, values, 0.2)
+
+
+def test_a_relative_cut_never_goes_under_the_floor_nor_above_the_fixed_cut():
+    values = np.array([0.02, 0.08, 0.06, -np.inf])
+    assert spans.word_cut(values, 0.5, 0.75) == spans.RELATIVE_FLOOR  # the peak is only 0.08
+    assert spans.over_threshold(TEXT, offsets_of_words(TEXT), np.full(8, 0.08), 0.5, relative=0.75) == []
+    # A word over the fixed cut is marked even where the peak is far above it.
+    assert spans.word_cut(np.array([0.99, 0.6]), 0.5, 0.75) == 0.5
+    assert spans.word_cut(np.array([0.8, 0.6]), 0.9, 0.75) == pytest.approx(0.6)
+    assert spans.word_cut(np.array([-np.inf]), 0.5, 0.75) == 0.5
