@@ -80,13 +80,11 @@ def main(argv=None) -> int:
 
     from .scorer import Scorer
     from .span_cuts import choose_span_cuts
-    from .train import VAL_ROWS_PER_SOURCE, calibrate, default_sources, gather, log
+    from .train import calibrate, calibration_rows, log
 
     started = time.time()
-    # The validation rows training calibrated on: the first N of each source it trained on.
     trained_on = config.get("training", {}).get("rows_per_source")
-    sources = set(trained_on or default_sources())
-    val_rows = gather(args.data, "val", None, args.limit or VAL_ROWS_PER_SOURCE, sources)
+    val_rows = calibration_rows(args.data, config, args.limit)
     head_attributes = config["head_attributes"]
     # A first save with identity calibration, so the served code path computes the logits.
     config = dict(config)

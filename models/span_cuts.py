@@ -21,10 +21,10 @@ import numpy as np
 
 from . import data as datasets
 from .heads import SPAN_ATTRIBUTES
-from .spans import character_f1, merge, offsets_of, word_cut, word_values
+from .spans import character_f1, marked_words, offsets_of, word_values
 
 CUT_GRID = tuple(float(c) for c in np.round(np.arange(0.1, 0.91, 0.05), 2))
-RELATIVE_GRID = (None, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9)  # None: the fixed cut alone
+RELATIVE_GRID = (0.5, 0.6, 0.7, 0.75, 0.8, 0.9)
 # A relative cut is kept only when it beats the best fixed cut by this much mean F1 on at
 # least this many validation rows (2026-12-03: toxicity and insult have 845 and 667 rows;
 # identity_attack, profanity and threat 32, 42 and 10).
@@ -46,12 +46,7 @@ def span_rows(val_rows, attribute: str):
 
 def mean_f1(rows_words, gold, cut: float, relative: float | None) -> float:
     """Mean character F1 of the words marked by (cut, relative) against the gold offsets."""
-    f1 = []
-    for (text, spans, values), g in zip(rows_words, gold):
-        c = word_cut(values, cut, relative)
-        marked = merge(text, [(b, e, 0.0) for (b, e), v in zip(spans, values) if v >= c])
-        f1.append(character_f1(offsets_of(marked), g))
-    return float(np.mean(f1))
+    return float(np.mean([character_f1(offsets_of(marked_words(text, spans, values, cut, relative)), g) for (text, spans, values), g in zip(rows_words, gold)]))
 
 
 def choose_span_cuts(scorer, val_rows, log=_log) -> tuple[dict[str, float], dict[str, float | None]]:
@@ -70,7 +65,7 @@ def choose_span_cuts(scorer, val_rows, log=_log) -> tuple[dict[str, float], dict
         fixed = max((mean_f1(words, gold, cut, None), cut) for cut in CUT_GRID)
         cuts[attr], relatives[attr], note = fixed[1], None, f"fixed cut {fixed[1]}: {fixed[0]:.3f}"
         if len(rows) >= MIN_ROWS:
-            both = max((mean_f1(words, gold, cut, relative), cut, relative) for relative in RELATIVE_GRID[1:] for cut in CUT_GRID)
+            both = max((mean_f1(words, gold, cut, relative), cut, relative) for relative in RELATIVE_GRID for cut in CUT_GRID)
             note += f"; with a relative cut, ({both[1]}, {both[2]}): {both[0]:.3f}"
             if both[0] >= fixed[0] + MIN_GAIN:
                 cuts[attr], relatives[attr] = both[1], both[2]
@@ -87,7 +82,7 @@ def main(argv=None) -> int:
     if not args.data.is_dir():
         parser.error(f"{args.data} is not a folder: pass --data PATH to the shared data")
     from .scorer import DEFAULT_WEIGHTS_DIR, Scorer
-    from .train import VAL_ROWS_PER_SOURCE, default_sources, gather
+    from .train import calibration_rows
     from .weights import CONFIG_FILE
 
     folder = args.weights or DEFAULT_WEIGHTS_DIR
@@ -95,10 +90,7 @@ def main(argv=None) -> int:
     config = json.loads(config_path.read_text())
     if not config.get("span_attributes"):
         parser.error(f"{folder} has no token-level head")
-    # The validation rows the run calibrated on: the first N of each set it trained on.
-    trained_on = config.get("training", {}).get("rows_per_source")
-    val_rows = gather(args.data, "val", None, VAL_ROWS_PER_SOURCE, set(trained_on or default_sources()))
-    cuts, relatives = choose_span_cuts(Scorer.load(folder), val_rows)
+    cuts, relatives = choose_span_cuts(Scorer.load(folder), calibration_rows(args.data, config))
     print("| attribute | cut | relative | was |")
     print("|---|---|---|---|")
     for attr in SPAN_ATTRIBUTES:

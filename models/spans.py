@@ -112,7 +112,11 @@ def word_cut(values: np.ndarray, threshold: float, relative: float | None = None
 
 def over_threshold(text: str, offsets, probabilities: np.ndarray, threshold: float, relative: float | None = None) -> list[tuple[int, int, float]]:
     """Words whose token probability reaches `word_cut`, joined into phrases."""
-    spans, values = word_values(text, offsets, probabilities)
+    return marked_words(text, *word_values(text, offsets, probabilities), threshold, relative)
+
+
+def marked_words(text: str, spans, values: np.ndarray, threshold: float, relative: float | None = None) -> list[tuple[int, int, float]]:
+    """over_threshold on word values already computed (`word_values`)."""
     cut = word_cut(values, threshold, relative)
     return merge(text, [(b, e, float(v)) for (b, e), v in zip(spans, values) if v >= cut])
 

@@ -127,6 +127,13 @@ def gather(data_dir: Path, split: str, rng: random.Random, limit: int | None, so
     return out
 
 
+def calibration_rows(data_dir: Path, config: dict, limit: int | None = None) -> list[datasets.Example]:
+    """The validation rows a run calibrated on (from its config): the first
+    VAL_ROWS_PER_SOURCE (or `limit`) of each set it trained on."""
+    trained_on = config.get("training", {}).get("rows_per_source")
+    return gather(data_dir, "val", None, limit or VAL_ROWS_PER_SOURCE, set(trained_on or default_sources()))
+
+
 def augment_obfuscation(rows: list[datasets.Example], rng: random.Random) -> list[datasets.Example]:
     """Copies of profane or insulting training rows with masked/leet spellings (same labels).
 
