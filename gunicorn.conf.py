@@ -9,6 +9,9 @@ import multiprocessing
 import os
 import sys
 import tempfile
+import time
+
+from gunicorn.workers.gthread import ThreadWorker
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # gunicorn may read this file before it puts its working directory on the path; the
@@ -62,8 +65,32 @@ onednn_cache = cap_onednn_caches()
 # most MODLENS_MAX_QUEUE wait their turn (server/admission.py), and one more is always
 # free: a request beyond those is refused (503) by the app at once instead of waiting,
 # unseen by the app, in gthread's own queue until the worker times out.
-worker_class = "gthread"
 threads = int(os.environ.get("MODLENS_MAX_QUEUE", DEFAULTS["MAX_QUEUE"])) + 2
+
+# The workers accept from one shared socket, and the kernel wakes them all: whichever
+# calls accept first takes the connection. A worker whose model is busy won that race as
+# often as an idle one, so a request queued behind a long thread, or was refused with 503,
+# while the other worker had room (bench/load/balance.py, RELIABILITY.md). So a worker
+# waits ACCEPT_YIELD_S for each request holding or waiting for its model before it
+# accepts, and the less loaded worker takes the connection first. The wait blocks the
+# worker's event loop: 3 ms a request cost 29 % of the requests served at 2.5 times
+# capacity; 0.5 ms balanced the bursts as well and served as many as plain gthread.
+ACCEPT_YIELD_S = 0.0005
+
+
+class ModlensWorker(ThreadWorker):
+    """gthread's worker, which lets a less loaded sibling take a connection first."""
+
+    def accept(self, listener):
+        admission = sys.modules.get("server.admission")  # loaded with the app, after the fork
+        if workers > 1 and admission is not None:
+            load = admission.model_load()
+            if load:
+                time.sleep(ACCEPT_YIELD_S * load)
+        super().accept(listener)
+
+
+worker_class = ModlensWorker
 
 # NOT preload_app: torch (and its OpenMP pool) hangs in children forked after it has
 # been imported, so each worker creates the app and loads the model itself.

@@ -17,11 +17,22 @@ scoring, the waiting ones, and one always free for /readyz, cache hits and refus
 
 import math
 import threading
+import weakref
 from collections import deque
 from contextlib import contextmanager
 
 from .config import DEFAULTS
 from .errors import APIError
+
+
+# Every queue of this process, so that gunicorn's worker (gunicorn.conf.py) can ask
+# how busy its model is before it accepts a connection.
+_QUEUES = weakref.WeakSet()
+
+
+def model_load():
+    """Requests of this process holding or waiting for its model: 0 when it is idle."""
+    return sum(queue.load for queue in list(_QUEUES))
 
 
 class ModelBusy(APIError):
@@ -41,6 +52,12 @@ class ModelQueue:
         self._guard = threading.Lock()
         self._held = False
         self._waiting = deque()  # one Event per waiting request, first come first
+        _QUEUES.add(self)
+
+    @property
+    def load(self):
+        """The request holding the model and those waiting; unlocked, as a hint."""
+        return int(self._held) + len(self._waiting)
 
     @property
     def waiting(self):

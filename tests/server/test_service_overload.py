@@ -198,3 +198,56 @@ def test_a_full_queue_refuses_before_reading_the_request(make_app):
         assert response.status_code == 503 and "busy" in response.get_json()["error"]["message"]
         assert client.get("/readyz").status_code == 200  # only the scoring routes are refused
     assert client.post("/v1/score", data="not json", content_type="application/json").status_code == 400
+
+
+def test_two_workers_share_a_burst_before_either_refuses(tmp_path, gate):
+    """Two workers hold 2 x (1 scoring + 2 waiting) = 6 requests. Sent one by one while the
+    model is held, all 6 must be admitted, 3 to each worker: the busier worker lets the
+    other accept first (gunicorn.conf.py, ModlensWorker). Plain gthread refused 9 of 48
+    such requests while the other worker had room (bench/load/balance.py)."""
+    server = Gunicorn(tmp_path / "gunicorn.log", app="gated_app:create()", GATE_DIR=gate, WEB_CONCURRENCY=2,
+                      MODLENS_MAX_QUEUE=2, MODLENS_QUEUE_TIMEOUT_S=60)
+    try:
+        server.wait_ready()
+        wait_for(lambda: len(list(gate.glob("booted-*"))) == 2, "both workers to make their app")
+        url = server.base + "/v1/score"
+        with ThreadPoolExecutor(6) as pool:
+            futures = []
+            for n in range(6):
+                futures.append(pool.submit(fetch, url, distinct(n)))
+                time.sleep(0.3)  # time to reach a worker's queue; not a pass/fail bound
+            wait_for(lambda: started(gate) == 2, "each worker to hold one request")
+            answered = [f.result()[0] for f in futures if f.done()]
+            (gate / "open").touch()
+            assert answered == [], f"answered while both workers had room: {answered}"
+            assert [f.result()[0] for f in futures] == [200] * 6
+        per_worker = sorted(sum(1 for p in gate.glob(f"started-{pid}-*")) for pid in
+                            {p.name.split("-")[1] for p in gate.glob("started-*")})
+        assert per_worker == [3, 3]
+    finally:
+        (gate / "open").touch()
+        server.stop()
+
+
+def test_a_queue_reports_its_load_to_the_worker():
+    from server import admission
+
+    queue = ModelQueue(max_waiting=2, wait_seconds=5)
+    release = threading.Event()
+
+    def second():
+        with queue.turn():
+            release.wait(5)
+
+    assert queue.load == 0
+    waiter = threading.Thread(target=second)
+    with queue.turn():
+        assert queue.load == 1
+        waiter.start()
+        wait_for(lambda: queue.waiting == 1, "a second request to wait")
+        assert queue.load == 2
+        assert admission.model_load() >= 2  # every queue of the process, this one among them
+    assert queue.load == 1  # handed straight to the waiting request
+    release.set()
+    waiter.join()
+    assert queue.load == 0
