@@ -83,7 +83,7 @@ def main(argv=None) -> int:
         parser.error(f"{args.data} is not a folder: pass --data PATH to the shared data")
     from .scorer import DEFAULT_WEIGHTS_DIR, Scorer
     from .train import calibration_rows
-    from .weights import CONFIG_FILE
+    from .weights import CONFIG_FILE, write_config
 
     folder = args.weights or DEFAULT_WEIGHTS_DIR
     config_path = folder / CONFIG_FILE
@@ -98,7 +98,7 @@ def main(argv=None) -> int:
         print(f"| {attr} | {cuts[attr]} | {relatives[attr]} | {was} |")
     if args.write:
         config["span_thresholds"], config["span_relative"] = cuts, relatives
-        config_path.write_text(json.dumps(config, indent=2) + "\n")
+        write_config(folder, config)
         _log(f"wrote the cuts to {config_path}; the weights' sha256 changes with it, so re-export and re-measure "
              "the runtimes (models/runtime_quality.json) before `auto` serves int8 again")
     return 0

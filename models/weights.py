@@ -69,7 +69,12 @@ def write_weights(out: Path, tensors: dict, config: dict) -> None:
     out.mkdir(parents=True, exist_ok=True)
     stored = {k: np.ascontiguousarray(np.asarray(v, dtype=np.float16 if k.startswith("tuned_top.") else np.float32)) for k, v in tensors.items()}
     save_file(stored, str(out / WEIGHTS_FILE))
-    (out / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
+    write_config(out, config)
+
+
+def write_config(out: Path, config: dict) -> None:
+    """config.json as the scorer reads it; `models.span_cuts --write` rewrites it alone."""
+    (Path(out) / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n")
 
 
 def _version() -> str:

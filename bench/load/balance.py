@@ -20,6 +20,7 @@ import platform
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -51,10 +52,7 @@ def trial(gunicorn_args, requests, spacing):
             ready = fetch(server.base + "/readyz", timeout=10)[0]
             (gate / "open").touch()
             statuses = [f.result()[0] for f in futures]
-        by_worker = {}
-        for started in gate.glob("started-*"):
-            pid = started.name.split("-")[1]
-            by_worker[pid] = by_worker.get(pid, 0) + 1
+        by_worker = Counter(p.name.split("-")[1] for p in gate.glob("started-*"))  # started-PID-N
         return {"refused": refused_while_held, "served": statuses.count(200), "readyz": ready,
                 "started_per_worker": sorted(by_worker.values(), reverse=True)}
     finally:
