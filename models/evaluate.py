@@ -262,16 +262,23 @@ def evaluate_spans(scorer, data_dir: Path) -> dict:
             "toxic_spans.trial.empty_gold_share": float(np.mean([not e.meta["offsets"] for e in rows]))}
 
 
+def score_probes(scorer, rows: list[dict]) -> list[dict]:
+    """Each probe scored as a reply in its thread (the title, the post it answers, then the
+    reply), as a moderator's page would send it: the reply's result per probe."""
+    results = []
+    for p in rows:
+        thread = {"title": p["title"], "posts": [{"id": "parent", "text": p["parent"]}, {"id": "reply", "text": p["text"], "parent_id": "parent"}]}
+        results.append(scorer.score_thread(thread)[1])
+    return results
+
+
 def evaluate_probes(scorer) -> dict:
     """The project's own forum replies (models/probes.py), each read in its thread: the
     title, the post it answers, then the reply."""
     from .probes import CIVIL_KINDS, HOSTILE_KINDS, LOOKALIKE_KINDS, THREAT_KINDS, probes
 
     rows = probes()
-    results = []
-    for p in rows:
-        thread = {"title": p["title"], "posts": [{"id": "parent", "text": p["parent"]}, {"id": "reply", "text": p["text"], "parent_id": "parent"}]}
-        results.append(scorer.score_thread(thread)[1])
+    results = score_probes(scorer, rows)
     kinds = [p["kind"] for p in rows]
     hostile = np.array([k in HOSTILE_KINDS for k in kinds])
     civil = np.array([k in CIVIL_KINDS for k in kinds])
