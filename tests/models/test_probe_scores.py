@@ -17,8 +17,8 @@ def test_table_marks_flags_and_the_replies_where_weights_disagree():
     rows = [{"kind": "intimidation", "text": "I know where you live."},
             {"kind": "intimidation", "text": "Watch your back."},
             {"kind": "threat_lookalike", "text": "Break a leg tomorrow!"}]
-    columns = {"old": [_result(0.5), _result(0.05), _result(0.2)],
-               "new": [_result(0.3), _result(0.15), _result(0.01)]}
+    columns = [("old", [_result(0.5), _result(0.05), _result(0.2)]),
+               ("new", [_result(0.3), _result(0.15), _result(0.01)])]
     lines = probe_scores.table(rows, columns, "threat", 0.1)
     assert lines[:2] == ["[1] old", "[2] new"]
     body = lines[3:-1]
@@ -46,6 +46,13 @@ def test_unknown_kind_is_refused_before_any_model_loads(capsys):
         probe_scores.main(["--kinds", "intimidation,menacing"])
     assert stop.value.code == 2
     assert "unknown probe kinds: menacing" in capsys.readouterr().err
+
+
+def test_a_folder_without_weights_is_refused_by_name(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        probe_scores.main(["--weights", str(tmp_path / "no-run")])
+    assert stop.value.code == 2
+    assert f"not a weights folder (no config.json): {tmp_path / 'no-run'}" in capsys.readouterr().err
 
 
 def test_committed_weights_flag_the_same_share_as_the_report(capsys):
