@@ -48,11 +48,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     kinds = [k for k in args.kinds.split(",") if k]
-    known = {p["kind"] for p in probes()}
+    every = probes()
+    known = {p["kind"] for p in every}
     unknown = sorted(set(kinds) - known)
     if unknown:
         parser.error(f"unknown probe kinds: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    rows = [p for p in probes() if p["kind"] in kinds]
+    rows = [p for p in every if p["kind"] in kinds]
     missing = [str(f) for f in args.weights if f is not None and not (f / "config.json").is_file()]
     if missing:
         parser.error(f"not a weights folder (no config.json): {', '.join(missing)}")

@@ -20,12 +20,12 @@ import platform
 import sys
 import tempfile
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "server"))
+sys.path[:0] = [str(REPO), str(REPO / "tests" / "server")]  # the gate's app imports the project
+from gated_app import booted, started_per_worker  # noqa: E402 - the gate's own files
 from gunicorn_helpers import Gunicorn, fetch  # noqa: E402 - the tests' real-gunicorn helper
 
 
@@ -39,7 +39,7 @@ def trial(gunicorn_args, requests, spacing):
     server = Gunicorn(folder / "gunicorn.log", app="gated_app:create()", **env)
     try:
         server.wait_ready()
-        while len(list(gate.glob("booted-*"))) < 2:
+        while booted(gate) < 2:
             time.sleep(0.05)
         with ThreadPoolExecutor(requests) as pool:
             futures = []
@@ -52,7 +52,7 @@ def trial(gunicorn_args, requests, spacing):
             ready = fetch(server.base + "/readyz", timeout=10)[0]
             (gate / "open").touch()
             statuses = [f.result()[0] for f in futures]
-        by_worker = Counter(p.name.split("-")[1] for p in gate.glob("started-*"))  # started-PID-N
+        by_worker = started_per_worker(gate)
         return {"refused": refused_while_held, "served": statuses.count(200), "readyz": ready,
                 "started_per_worker": sorted(by_worker.values(), reverse=True)}
     finally:

@@ -10,6 +10,7 @@ import itertools
 import os
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from service_helpers import FakeScorer
@@ -31,6 +32,16 @@ class GatedScorer(FakeScorer):
         while not (self.gate / "open").exists():
             time.sleep(0.02)
         return super().score_thread(thread, attributes, thresholds)
+
+
+def started_per_worker(gate):
+    """{worker pid: scoring requests it has taken to the model}, from the `started-PID-n` files."""
+    return Counter(int(p.name.split("-")[1]) for p in Path(gate).glob("started-*"))
+
+
+def booted(gate):
+    """How many workers have made their app."""
+    return len(list(Path(gate).glob("booted-*")))
 
 
 def create():

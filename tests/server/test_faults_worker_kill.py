@@ -11,6 +11,7 @@ import urllib.error
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from gated_app import booted, started_per_worker
 from gunicorn_helpers import Gunicorn, fetch
 
 
@@ -28,7 +29,7 @@ def wait_for(predicate, what, timeout=120):
 
 def started_by(gate):
     """The pids of the workers holding a request at the model."""
-    return {int(p.name.split("-")[1]) for p in gate.glob("started-*")}
+    return set(started_per_worker(gate))
 
 
 def outcome(future):
@@ -50,7 +51,7 @@ def two_workers(tmp_path, gate):
     server = Gunicorn(tmp_path / "gunicorn.log", app="gated_app:create()", GATE_DIR=gate, WEB_CONCURRENCY=2)
     try:
         server.wait_ready()
-        wait_for(lambda: len(list(gate.glob("booted-*"))) == 2, "both workers to make their app")
+        wait_for(lambda: booted(gate) == 2, "both workers to make their app")
         yield server
     finally:
         (gate / "open").touch()

@@ -9,10 +9,10 @@ server must serve normally again once the burst is over.
 
 import threading
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import pytest
+from gated_app import booted, started_per_worker
 from gunicorn_helpers import Gunicorn, fetch
 from service_helpers import FakeScorer
 
@@ -210,7 +210,7 @@ def test_two_workers_share_a_burst_before_either_refuses(tmp_path, gate):
                       MODLENS_MAX_QUEUE=2, MODLENS_QUEUE_TIMEOUT_S=60)
     try:
         server.wait_ready()
-        wait_for(lambda: len(list(gate.glob("booted-*"))) == 2, "both workers to make their app")
+        wait_for(lambda: booted(gate) == 2, "both workers to make their app")
         url = server.base + "/v1/score"
         with ThreadPoolExecutor(6) as pool:
             futures = []
@@ -222,8 +222,7 @@ def test_two_workers_share_a_burst_before_either_refuses(tmp_path, gate):
             (gate / "open").touch()
             assert answered == [], f"answered while both workers had room: {answered}"
             assert [f.result()[0] for f in futures] == [200] * 6
-        per_worker = Counter(p.name.split("-")[1] for p in gate.glob("started-*"))  # started-PID-N
-        assert sorted(per_worker.values()) == [3, 3]
+        assert sorted(started_per_worker(gate).values()) == [3, 3]
     finally:
         (gate / "open").touch()
         server.stop()
