@@ -76,6 +76,12 @@ threads = int(os.environ.get("MODLENS_MAX_QUEUE", DEFAULTS["MAX_QUEUE"])) + 2
 # worker's event loop: 3 ms a request cost 29 % of the requests served at 2.5 times
 # capacity; 0.5 ms balanced the bursts as well and served as many as plain gthread.
 ACCEPT_YIELD_S = 0.0005
+# A worker whose queue is full would refuse whatever it accepts, and 0.5 ms a request is
+# a narrow lead: a sibling with room that the kernel wakes a millisecond late still lost
+# the race now and then (one 503 with room in a full test run, seventeenth session). So a
+# full worker waits 20 ms, longer than any wake-up here; when every worker is full the
+# refusal comes that much later, and no admitted request waits for it.
+ACCEPT_FULL_YIELD_S = 0.02
 
 
 class ModlensWorker(ThreadWorker):
@@ -86,7 +92,7 @@ class ModlensWorker(ThreadWorker):
         if workers > 1 and admission is not None:
             load = admission.model_load()
             if load:
-                time.sleep(ACCEPT_YIELD_S * load)
+                time.sleep(ACCEPT_FULL_YIELD_S if admission.model_full() else ACCEPT_YIELD_S * load)
         super().accept(listener)
 
 

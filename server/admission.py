@@ -35,6 +35,11 @@ def model_load():
     return sum(queue.load for queue in list(_QUEUES))
 
 
+def model_full():
+    """Whether a scoring request this process accepted now would be refused at once."""
+    return any(queue.full for queue in list(_QUEUES))
+
+
 class ModelBusy(APIError):
     """503 with Retry-After: this worker's model has a full queue, or no turn came in time."""
 
@@ -60,6 +65,11 @@ class ModelQueue:
         return int(self._held) + len(self._waiting)
 
     @property
+    def full(self):
+        """One request holds the model and `max_waiting` wait: a newcomer is refused. Unlocked, as a hint."""
+        return self._held and len(self._waiting) >= self.max_waiting
+
+    @property
     def waiting(self):
         with self._guard:
             return len(self._waiting)
@@ -76,7 +86,7 @@ class ModelQueue:
         CPU, were what kept the worker's spare thread from refusing the next request at
         once (measured: bench/load/run.py, RELIABILITY.md). `turn` checks again."""
         with self._guard:
-            if self._held and len(self._waiting) >= self.max_waiting:
+            if self.full:
                 self.refused += 1
                 raise self._full()
 

@@ -246,7 +246,13 @@ def test_a_queue_reports_its_load_to_the_worker():
         wait_for(lambda: queue.waiting == 1, "a second request to wait")
         assert queue.load == 2
         assert admission.model_load() >= 2  # every queue of the process, this one among them
-    assert queue.load == 1  # handed straight to the waiting request
+        assert not queue.full  # one more may still wait
+        third = threading.Thread(target=second)
+        third.start()
+        wait_for(lambda: queue.waiting == 2, "a third request to wait")
+        assert queue.full and admission.model_full()
+    assert queue.load == 2 and not queue.full  # handed straight to the first waiting request
     release.set()
     waiter.join()
+    third.join()
     assert queue.load == 0
