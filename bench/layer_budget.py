@@ -15,10 +15,10 @@ target allows on 2 cores (one single-thread worker a core, as gunicorn.conf.py r
 the batch command's 200 posts/s the same way), less the measured rest, divided by the
 measured cost of one fine-tuned layer (the tuned top's time over its layers) gives the
 layers a window may run. The model serves the trunk's layers and both tops' layers a
-window (9 with the committed weights). The arithmetic ignores that two workers share a
-memory bus (it flatters the budget) and that the trunk's layers, whose feed-forward output
-products stay in fp32 in the int8 export, cost more than a tuned layer (it flatters the
-current model's count). Nothing here asserts a time; bench/RESULTS.md reads the figures.
+window (9 with the committed weights). The arithmetic flatters the budget twice: it ignores
+that two workers share a memory bus, and it prices every layer as a tuned one, though the
+trunk's layers, whose feed-forward output products stay fp32 in the int8 export, cost more.
+Nothing here asserts a time; bench/RESULTS.md reads the figures.
 """
 
 from __future__ import annotations
