@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { launchWithExtension, configureThroughOptions, chromiumMissing } from '../helpers/browser.js';
+import { launchWithExtension, configureThroughOptions, chromiumMissing, waitForBadges } from '../helpers/browser.js';
 import { startStaticServer, startRecordingProxy, close } from '../helpers/servers.js';
 import { startModlensServer, REPO_ROOT } from '../helpers/modlens-server.js';
 
@@ -28,7 +28,7 @@ test('posts not in English: badges name the language, the panel counts them, a m
     const pageErrors = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
     await page.goto(`${pages.url}/xenforo2-languages.html`);
-    await page.waitForFunction(() => document.querySelectorAll('.modlens-badge').length === 5, null, { timeout: 90000 });
+    await waitForBadges(page, 5, { timeout: 90000, server });
 
     const answers = new Map(proxy.exchanges.flatMap(({ response }) => response.posts).map((p) => [p.id, p]));
     assert.deepEqual([...answers.keys()], ['201', '202', '203', '204', '205']);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchWithExtension, configureThroughOptions, chromiumMissing } from '../helpers/browser.js';
+import { launchWithExtension, configureThroughOptions, chromiumMissing, waitForBadges } from '../helpers/browser.js';
 import { startStaticServer, startRecordingProxy, close } from '../helpers/servers.js';
 import { startModlensServer, REPO_ROOT } from '../helpers/modlens-server.js';
 
@@ -46,7 +46,7 @@ test('a thread in Chromium: badges on the posts the API flagged, panel counts, n
     await page.goto(`${pages.url}/xenforo2-thread.html`);
 
     // Seven posts at load, an eighth added by the page 1.5 s later (MutationObserver).
-    await page.waitForFunction(() => document.querySelectorAll('.modlens-badge').length === 8, null, { timeout: 90000 });
+    await waitForBadges(page, 8, { timeout: 90000, server });
 
     // One batched call for the page as loaded, one for the late post, with the opening post as context.
     assert.equal(proxy.exchanges.length, 2, 'one /v1/score call per batch of posts');

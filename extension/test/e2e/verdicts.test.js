@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchWithExtension, configureThroughOptions, chromiumMissing } from '../helpers/browser.js';
+import { launchWithExtension, configureThroughOptions, chromiumMissing, waitForBadges } from '../helpers/browser.js';
 import { startStaticServer, startStubScoringServer, close } from '../helpers/servers.js';
 import { keywordAnswer } from '../helpers/keyword-scorer.js';
 import { startModlensServer, REPO_ROOT } from '../helpers/modlens-server.js';
@@ -122,7 +122,7 @@ test('in Chromium, on the real server: verdicts from the posts reach the store; 
     await configureThroughOptions(browser, { serverUrl: server.url, site: pages.url, apiKey: key, community: COMMUNITY });
     const thread = await browser.context.newPage();
     await thread.goto(`${pages.url}/xenforo2-thread.html`);
-    await thread.waitForFunction(() => document.querySelectorAll('.modlens-badge').length === 8, null, { timeout: 120000 });
+    await waitForBadges(thread, 8, { timeout: 120000, server });
 
     // Agree with the first flag, say the second is wrong, flag a post the model let pass.
     const flagged = await thread.$$eval('.modlens-post.modlens-flagged', (els) => els.map((el) => el.dataset.content.replace('post-', '')));

@@ -63,3 +63,25 @@ export async function configureThroughOptions(browser, { serverUrl, site, apiKey
     });
   await page.close();
 }
+
+/**
+ * Waits until the page shows `count` badges, as page.waitForFunction would; on a timeout the
+ * error says what the page showed instead (badges, the panel's status and errors) and, when
+ * `server` is the real server's handle, the end of its log, so a failure in CI says why.
+ */
+export async function waitForBadges(page, count, { timeout, server } = {}) {
+  try {
+    await page.waitForFunction((n) => document.querySelectorAll('.modlens-badge').length === n, count, { timeout });
+  } catch (error) {
+    const seen = await page.evaluate(() => {
+      const root = document.querySelector('#modlens-panel')?.shadowRoot;
+      return {
+        badges: document.querySelectorAll('.modlens-badge').length,
+        panel: root ? root.querySelector('.status')?.textContent : 'no panel',
+        errors: root ? [...root.querySelectorAll('.errors li')].map((li) => li.textContent) : [],
+      };
+    }).catch((reason) => ({ unreadable: String(reason) }));
+    const log = server && typeof server.log === 'function' ? `\nserver log (end):\n${server.log().slice(-2000)}` : '';
+    throw new Error(`waited for ${count} badges: ${error.message}\npage: ${JSON.stringify(seen)}${log}`, { cause: error });
+  }
+}
